@@ -1,0 +1,300 @@
+// Turns raw config into a ResolvedConfig: zod validation, then cross-field rules, every problem reported at once.
+import path from 'node:path';
+import type { z } from 'zod';
+import { SlipwayError } from '../core/errors.js';
+import { configSchema, type ComponentKind, type SlipwayConfigParsed } from './schema.js';
+
+export interface ConfigProblem {
+  /** Dotted path into the config, e.g. `modules.records.components.api.port`. */
+  path: string;
+  message: string;
+}
+
+export interface ResolvedComponent {
+  /** `<module>/<component>`. */
+  id: string;
+  module: string;
+  name: string;
+  kind: ComponentKind;
+  contextDir: string;
+  dockerfile: string;
+  target: string | undefined;
+  buildArgs: Record<string, string>;
+  secrets: string[];
+  port: number | undefined;
+  health: string | undefined;
+  env: Record<string, string>;
+  /** Resolved ids of the components this one depends on. */
+  dependsOn: string[];
+  data: { migrationsDir: string | undefined; seedDir: string | undefined };
+  /** `<registry>/<project>/<module>-<component>`, without tag. */
+  imageRepository: string;
+}
+
+export interface ResolvedRegistry {
+  /** host[:port] */
+  host: string;
+  /** path prefix inside the registry, may be empty */
+  prefix: string;
+  insecure: boolean;
+}
+
+export type SecretSource = { env: string } | { file: string };
+
+export interface ResolvedConfig {
+  /** Folder holding the config file; paths in the config are relative to it. */
+  root: string;
+  configFile: string;
+  project: string;
+  registry: ResolvedRegistry;
+  build: { concurrency: number; secrets: Record<string, SecretSource> };
+  /** Every component, in dependency order (a component comes after those it depends on). */
+  components: ResolvedComponent[];
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = levenshtein(word, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** Keys each strict object accepts, to suggest the right one for a typo. */
+const KNOWN_KEYS: Record<string, string[]> = {
+  root: ['project', 'registry', 'build', 'modules'],
+  component: [
+    'kind',
+    'context',
+    'dockerfile',
+    'target',
+    'buildArgs',
+    'secrets',
+    'port',
+    'health',
+    'env',
+    'dependsOn',
+    'data',
+  ],
+  module: ['components'],
+  build: ['concurrency', 'secrets'],
+  registry: ['url', 'insecure'],
+  data: ['migrations', 'seed'],
+};
+
+function keysFor(issuePath: PropertyKey[]): string[] {
+  const p = issuePath.map(String);
+  if (p.length === 0) return KNOWN_KEYS.root!;
+  if (p[0] === 'modules' && p.length === 2) return KNOWN_KEYS.module!;
+  if (p[0] === 'modules' && p.length === 4) return KNOWN_KEYS.component!;
+  if (p[0] === 'modules' && p.length === 5 && p[4] === 'data') return KNOWN_KEYS.data!;
+  if (p[0] === 'build' && p.length === 1) return KNOWN_KEYS.build!;
+  if (p[0] === 'registry' && p.length === 1) return KNOWN_KEYS.registry!;
+  return [];
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return JSON.stringify(value);
+}
+
+function zodProblems(error: z.ZodError): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const at = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const suggestion = closest(key, keysFor(issue.path));
+        problems.push({
+          path: at ? `${at}.${key}` : key,
+          message: `unknown field${suggestion ? ` (did you mean "${suggestion}"?)` : `; valid fields: ${keysFor(issue.path).join(', ')}`}`,
+        });
+      }
+    } else if (issue.code === 'invalid_type') {
+      const got = describe((issue as { input?: unknown }).input);
+      problems.push({
+        path: at,
+        message: got === 'nothing' ? `required, expected ${issue.expected}` : `expected ${issue.expected}, got ${got}`,
+      });
+    } else if (issue.code === 'invalid_value') {
+      const got = describe((issue as { input?: unknown }).input);
+      problems.push({ path: at, message: `expected one of ${issue.values.map(String).join(', ')}, got ${got}` });
+    } else if (issue.code === 'invalid_union') {
+      // the port union reports its own custom message; other unions: say what the branches wanted
+      const nested = issue.errors.flat();
+      const custom = nested.find((n) => n.code === 'custom');
+      problems.push({
+        path: at,
+        message: custom ? custom.message : `invalid value ${describe((issue as { input?: unknown }).input)}`,
+      });
+    } else {
+      problems.push({ path: at, message: issue.message });
+    }
+  }
+  return problems;
+}
+
+function resolveDependency(reference: string, module: string, ids: Set<string>): string | undefined {
+  const id = reference.includes('/') ? reference : `${module}/${reference}`;
+  return ids.has(id) ? id : undefined;
+}
+
+/** Orders components so that dependencies come first; reports cycles. */
+function dependencyOrder(components: ResolvedComponent[], problems: ConfigProblem[]): ResolvedComponent[] {
+  const byId = new Map(components.map((c) => [c.id, c]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const ordered: ResolvedComponent[] = [];
+  function visit(component: ResolvedComponent, trail: string[]): void {
+    const seen = state.get(component.id);
+    if (seen === 'done') return;
+    if (seen === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(component.id)), component.id].join(' -> ');
+      problems.push({
+        path: `modules.${component.module}.components.${component.name}.dependsOn`,
+        message: `dependency cycle ${cycle}; remove one of these dependsOn entries`,
+      });
+      return;
+    }
+    state.set(component.id, 'visiting');
+    for (const dep of component.dependsOn) visit(byId.get(dep)!, [...trail, component.id]);
+    state.set(component.id, 'done');
+    ordered.push(component);
+  }
+  for (const component of components) visit(component, []);
+  return ordered;
+}
+
+function registryOf(parsed: SlipwayConfigParsed): ResolvedRegistry {
+  const [hostPart, ...rest] = parsed.registry.url.split('/');
+  const host = hostPart!;
+  const hostname = host.split(':')[0]!;
+  const local = hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+  return { host, prefix: rest.join('/'), insecure: parsed.registry.insecure ?? local };
+}
+
+/** Validates and normalises a raw config; throws CONFIG_INVALID listing every problem. */
+export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig {
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw configInvalid(zodProblems(result.error), configFile);
+  const parsed = result.data;
+  const root = path.dirname(configFile);
+  const registry = registryOf(parsed);
+  const problems: ConfigProblem[] = [];
+
+  const ids = new Set<string>();
+  for (const [module, mod] of Object.entries(parsed.modules)) {
+    for (const name of Object.keys(mod.components)) ids.add(`${module}/${name}`);
+  }
+  if (ids.size === 0)
+    problems.push({ path: 'modules', message: 'no components declared; add at least one module with a component' });
+
+  const imageOwners = new Map<string, string>();
+  const components: ResolvedComponent[] = [];
+  for (const [module, mod] of Object.entries(parsed.modules)) {
+    for (const [name, c] of Object.entries(mod.components)) {
+      const at = `modules.${module}.components.${name}`;
+      const id = `${module}/${name}`;
+      const dependsOn: string[] = [];
+      c.dependsOn.forEach((reference, index) => {
+        const dep = resolveDependency(reference, module, ids);
+        if (!dep) {
+          const suggestion = closest(reference, [...ids, ...[...ids].map((i) => i.split('/')[1]!)]);
+          problems.push({
+            path: `${at}.dependsOn.${index}`,
+            message: `unknown component "${reference}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; use <component> or <module>/<component>`,
+          });
+        } else if (dep === id)
+          problems.push({ path: `${at}.dependsOn.${index}`, message: 'a component cannot depend on itself' });
+        else dependsOn.push(dep);
+      });
+      if (c.kind !== 'storage' && c.port === undefined) {
+        problems.push({ path: `${at}.port`, message: `required for a ${c.kind} component, expected 1-65535` });
+      }
+      if (c.kind !== 'storage' && c.data) {
+        problems.push({
+          path: `${at}.data`,
+          message: 'only storage components have migrations and seed data; move it to the storage component',
+        });
+      }
+      for (const [index, secret] of c.secrets.entries()) {
+        if (!(secret in parsed.build.secrets)) {
+          problems.push({
+            path: `${at}.secrets.${index}`,
+            message: `unknown build secret "${secret}"; declare it under build.secrets`,
+          });
+        }
+      }
+      const imageName = `${module}-${name}`;
+      const owner = imageOwners.get(imageName);
+      if (owner) {
+        problems.push({
+          path: at,
+          message: `image name ${parsed.project}/${imageName} is also the image of ${owner}; rename one of them`,
+        });
+      } else imageOwners.set(imageName, id);
+      const contextDir = path.resolve(root, c.context);
+      components.push({
+        id,
+        module,
+        name,
+        kind: c.kind,
+        contextDir,
+        dockerfile: path.resolve(contextDir, c.dockerfile),
+        target: c.target,
+        buildArgs: c.buildArgs,
+        secrets: c.secrets,
+        port: c.port ?? (c.kind === 'storage' ? 5432 : undefined),
+        health: c.health ?? (c.kind === 'storage' ? undefined : '/healthz'),
+        env: c.env,
+        dependsOn,
+        data: {
+          migrationsDir: c.data?.migrations ? path.resolve(contextDir, c.data.migrations) : undefined,
+          seedDir: c.data?.seed ? path.resolve(contextDir, c.data.seed) : undefined,
+        },
+        imageRepository: [registry.host, registry.prefix, parsed.project, imageName].filter(Boolean).join('/'),
+      });
+    }
+  }
+  const ordered = problems.length === 0 ? dependencyOrder(components, problems) : components;
+  if (problems.length > 0) throw configInvalid(problems, configFile);
+  return {
+    root,
+    configFile,
+    project: parsed.project,
+    registry,
+    build: { concurrency: parsed.build.concurrency, secrets: parsed.build.secrets },
+    components: ordered,
+  };
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  return `${problem.path || '(root)'}: ${problem.message}`;
+}
+
+function configInvalid(problems: ConfigProblem[], configFile: string): SlipwayError {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return new SlipwayError('CONFIG_INVALID', `${path.basename(configFile)}: ${formatProblem(first)}${more}`, {
+    fix: `correct ${problems.length > 1 ? 'each field listed' : 'that field'} in ${configFile}`,
+    details: problems.map(formatProblem),
+  });
+}

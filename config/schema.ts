@@ -1,0 +1,84 @@
+// The zod schema of slipway.config.ts: the single source of the config's shape, its types and its JSON Schema.
+import { z } from 'zod';
+
+const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+const NAME_HINT = 'lowercase letters, digits and inner dashes, at most 40 characters';
+
+export const nameSchema = z
+  .string()
+  .regex(NAME_PATTERN, { error: (issue) => `expected ${NAME_HINT}, got ${JSON.stringify(issue.input)}` });
+
+/** Accepts a number (or a numeric string) from 1 to 65535, with the message the README promises. */
+export const portSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const port = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `expected 1-65535, got ${JSON.stringify(value)}`, input: value });
+    return z.NEVER;
+  }
+  return port;
+});
+
+const relativePath = z.string().min(1, { error: 'expected a non-empty path' });
+const envSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }),
+  z.string(),
+);
+
+export const componentSchema = z.strictObject({
+  kind: z.enum(['front', 'back', 'storage']),
+  /** Build context, relative to the config file's folder. */
+  context: relativePath,
+  /** Dockerfile, relative to the context. */
+  dockerfile: relativePath.default('Dockerfile'),
+  /** Multi-stage build target. */
+  target: z.string().min(1).optional(),
+  buildArgs: z.record(z.string(), z.string()).default({}),
+  /** Names of build secrets (declared under `build.secrets`) mounted with `RUN --mount=type=secret,id=<name>`. */
+  secrets: z.array(nameSchema).default([]),
+  port: portSchema.optional(),
+  /** HTTP path that answers 2xx when the component is ready; front and back default to /healthz. */
+  health: z.string().startsWith('/', { error: 'expected a path starting with "/"' }).optional(),
+  env: envSchema.default({}),
+  /** Components this one calls: `<component>` in the same module or `<module>/<component>`. */
+  dependsOn: z.array(z.string()).default([]),
+  /** Storage only: migration and seed folders, relative to the context. */
+  data: z.strictObject({ migrations: relativePath.optional(), seed: relativePath.optional() }).optional(),
+});
+
+export const moduleSchema = z.strictObject({
+  components: z.record(nameSchema, componentSchema),
+});
+
+const secretSourceSchema = z.union([
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ file: relativePath }),
+]);
+
+export const registrySchema = z.strictObject({
+  /** host[:port][/path], e.g. 127.0.0.1:5000 or registry.example.com/team. */
+  url: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/, {
+    error: (issue) => `expected host[:port][/path] without a scheme, got ${JSON.stringify(issue.input)}`,
+  }),
+  /** Plain HTTP instead of HTTPS; on by default for 127.0.0.1 and localhost. */
+  insecure: z.boolean().optional(),
+});
+
+export const configSchema = z.strictObject({
+  project: nameSchema,
+  registry: registrySchema,
+  build: z
+    .strictObject({
+      /** How many images build at once. */
+      concurrency: z.number().int().min(1).max(32).default(2),
+      /** Build secrets: where each one's value comes from at build time. Never stored in an image. */
+      secrets: z.record(nameSchema, secretSourceSchema).default({}),
+    })
+    .default({ concurrency: 2, secrets: {} }),
+  modules: z.record(nameSchema, moduleSchema),
+});
+
+/** What the user writes (defaults optional). */
+export type SlipwayConfigInput = z.input<typeof configSchema>;
+/** What the schema returns (defaults filled). */
+export type SlipwayConfigParsed = z.output<typeof configSchema>;
+export type ComponentKind = 'front' | 'back' | 'storage';

@@ -1,0 +1,104 @@
+// The error catalog: every failure slipway reports has a code, a one-line message, a fix, and an exit code.
+
+/** 0 ok, 1 gate or verification failed, 2 usage or config error, 3 engine or network failure. */
+export type ExitCode = 0 | 1 | 2 | 3;
+
+export type ErrorCode =
+  | 'USAGE'
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_LOAD'
+  | 'CONFIG_INVALID'
+  | 'UNKNOWN_COMPONENT'
+  | 'CONTEXT_MISSING'
+  | 'DOCKERFILE_MISSING'
+  | 'DOCKERFILE_INVALID'
+  | 'BASE_IMAGE_MISSING'
+  | 'SECRET_MISSING'
+  | 'BUILD_FAILED'
+  | 'PUSH_FAILED'
+  | 'ENGINE_UNREACHABLE'
+  | 'ENGINE_ERROR'
+  | 'REGISTRY_UNREACHABLE'
+  | 'REGISTRY_ERROR'
+  | 'GIT_FAILED'
+  | 'TOOL_MISSING'
+  | 'TOOL_FAILED'
+  | 'VERIFICATION_FAILED'
+  | 'INTERNAL';
+
+const EXIT_CODES: Record<ErrorCode, ExitCode> = {
+  USAGE: 2,
+  CONFIG_NOT_FOUND: 2,
+  CONFIG_LOAD: 2,
+  CONFIG_INVALID: 2,
+  UNKNOWN_COMPONENT: 2,
+  CONTEXT_MISSING: 2,
+  DOCKERFILE_MISSING: 2,
+  DOCKERFILE_INVALID: 2,
+  BASE_IMAGE_MISSING: 3,
+  SECRET_MISSING: 2,
+  BUILD_FAILED: 1,
+  PUSH_FAILED: 3,
+  ENGINE_UNREACHABLE: 3,
+  ENGINE_ERROR: 3,
+  REGISTRY_UNREACHABLE: 3,
+  REGISTRY_ERROR: 3,
+  GIT_FAILED: 3,
+  TOOL_MISSING: 3,
+  TOOL_FAILED: 3,
+  VERIFICATION_FAILED: 1,
+  INTERNAL: 3,
+};
+
+export interface SlipwayErrorOptions {
+  /** What the user should do about it, one sentence. */
+  fix: string;
+  /** Extra lines shown under the message (each config problem, the last log lines of a failed build). */
+  details?: string[];
+  cause?: unknown;
+}
+
+export class SlipwayError extends Error {
+  readonly code: ErrorCode;
+  readonly fix: string;
+  readonly details: string[];
+
+  constructor(code: ErrorCode, message: string, options: SlipwayErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SlipwayError';
+    this.code = code;
+    this.fix = options.fix;
+    this.details = options.details ?? [];
+  }
+
+  get exitCode(): ExitCode {
+    return EXIT_CODES[this.code];
+  }
+}
+
+export function exitCodeOf(code: ErrorCode): ExitCode {
+  return EXIT_CODES[code];
+}
+
+export function isSlipwayError(error: unknown): error is SlipwayError {
+  return error instanceof SlipwayError;
+}
+
+/** Turns anything thrown into a SlipwayError, so every failure reaches the user through the same path. */
+export function toSlipwayError(error: unknown): SlipwayError {
+  if (error instanceof SlipwayError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new SlipwayError('INTERNAL', `unexpected failure: ${message}`, {
+    fix: 'rerun with --debug and report the stack trace',
+    cause: error,
+  });
+}
+
+/** The one line printed for an error: the problem, then the fix. */
+export function formatError(error: SlipwayError): string {
+  return `error ${error.code}: ${error.message} (fix: ${error.fix})`;
+}
+
+export function errorJson(error: SlipwayError): { code: ErrorCode; message: string; fix: string; details: string[] } {
+  return { code: error.code, message: error.message, fix: error.fix, details: error.details };
+}

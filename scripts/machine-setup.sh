@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs and starts what slipway's example and tests need on a Debian machine with no pulled images:
+# the Docker engine, a local OCI registry on 127.0.0.1:5000, debootstrap, caddy and the local base images.
+# Idempotent: each step checks first and does nothing when its work is already there.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+state="${SLIPWAY_MACHINE_STATE:-/var/lib/slipway-machine}"
+mkdir -p "$state"
+log() { printf '[setup] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need_pkgs=()
+command -v dockerd >/dev/null || need_pkgs+=(docker.io)
+[ -x /usr/bin/docker-registry ] || need_pkgs+=(docker-registry)
+command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
+command -v caddy >/dev/null || need_pkgs+=(caddy)
+command -v curl >/dev/null || need_pkgs+=(curl)
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  log "installing ${need_pkgs[*]}"
+  as_root apt-get update -qq
+  # the registry package starts a service on install; no init system here, and we run our own anyway
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+# The Debian CLI (20.10) does BuildKit with DOCKER_BUILDKIT=1; a newer CLI earlier on PATH may lack buildx.
+DOCKER=/usr/bin/docker
+[ -x "$DOCKER" ] || DOCKER="$(command -v docker)"
+
+if ! "$DOCKER" version >/dev/null 2>&1; then
+  log "starting dockerd"
+  as_root bash -c 'nohup dockerd >/var/log/slipway-dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do "$DOCKER" version >/dev/null 2>&1 && break; sleep 0.5; done
+  "$DOCKER" version >/dev/null 2>&1 || { log "dockerd did not start: see /var/log/slipway-dockerd.log"; exit 3; }
+fi
+
+registry_up() { curl -fs -o /dev/null http://127.0.0.1:5000/v2/; }
+if ! registry_up; then
+  log "starting the local OCI registry on 127.0.0.1:5000"
+  mkdir -p "$state/registry"
+  cat >"$state/registry.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $state/registry
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:5000
+YAML
+  as_root bash -c "nohup /usr/bin/docker-registry serve '$state/registry.yml' >/var/log/slipway-registry.log 2>&1 &"
+  for _ in $(seq 1 40); do registry_up && break; sleep 0.25; done
+  registry_up || { log "registry did not start: see /var/log/slipway-registry.log"; exit 3; }
+fi
+
+bash "$root/examples/scolarite/base-images/build.sh"
+log "machine ready"

@@ -1,6 +1,4 @@
 // `slipway config check` validates the config and lists its components; `slipway config schema` prints its JSON Schema.
-import { configJsonSchema } from '../config/json-schema.js';
-import { loadConfig } from '../config/load.js';
 import type { CliCommand } from './command.js';
 
 export const configCheckCommand: CliCommand = {
@@ -9,6 +7,7 @@ export const configCheckCommand: CliCommand = {
   usage: 'slipway config check [--config <file>] [--json]',
   flags: {},
   async run({ flags, out, cwd }) {
+    const { loadConfig } = await import('../config/load.js');
     const config = await loadConfig({ cwd, configFile: flags.config as string | undefined });
     const components = config.components.map((c) => ({
       id: c.id,
@@ -34,6 +33,7 @@ export const configSchemaCommand: CliCommand = {
   usage: 'slipway config schema',
   flags: {},
   async run({ out }) {
+    const { configJsonSchema } = await import('../config/json-schema.js');
     out.result(configJsonSchema(), () => JSON.stringify(configJsonSchema(), null, 2));
     return 0;
   },

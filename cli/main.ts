@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import { SlipwayError, errorJson, formatError, toSlipwayError, type ExitCode } from '../core/errors.js';
 import { createOutput } from '../core/output.js';
 import { COMMON_FLAGS, type CliCommand, type FlagSpec } from './command.js';
-// import { buildCommand } from './build.js';
+import { buildCommand } from './build.js';
 import { configCheckCommand, configSchemaCommand } from './config.js';
 
-export const COMMANDS: CliCommand[] = [configCheckCommand, configSchemaCommand];
+export const COMMANDS: CliCommand[] = [buildCommand, configCheckCommand, configSchemaCommand];
 
 const EXIT_CODE_HELP = `Exit codes:
   0  ok

@@ -22,6 +22,7 @@ export function findConfigFile(start: string): string | undefined {
   }
 }
 
+// jiti keeps the transpiled config in its file cache (keyed by content), so loading costs milliseconds after the first time.
 // The user's config imports `slipway`; point that at this very copy, whether or not the project installed it.
 function selfEntry(): string {
   const here = fileURLToPath(import.meta.url);
@@ -29,7 +30,7 @@ function selfEntry(): string {
 }
 
 export async function loadRawConfig(file: string): Promise<unknown> {
-  const jiti = createJiti(import.meta.url, { alias: { slipway: selfEntry() }, moduleCache: false, fsCache: false });
+  const jiti = createJiti(import.meta.url, { alias: { slipway: selfEntry() }, moduleCache: false });
   try {
     const loaded = await jiti.import<unknown>(file, { default: true });
     return loaded;

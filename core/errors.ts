@@ -24,6 +24,11 @@ export type ErrorCode =
   | 'TOOL_MISSING'
   | 'TOOL_FAILED'
   | 'VERIFICATION_FAILED'
+  | 'BASE_NOT_FOUND'
+  | 'NO_MERGE_BASE'
+  | 'REPORT_INVALID'
+  | 'BASELINE_INVALID'
+  | 'SONAR_FAILED'
   | 'INTERNAL';
 
 const EXIT_CODES: Record<ErrorCode, ExitCode> = {
@@ -47,6 +52,11 @@ const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   TOOL_MISSING: 3,
   TOOL_FAILED: 3,
   VERIFICATION_FAILED: 1,
+  BASE_NOT_FOUND: 2,
+  NO_MERGE_BASE: 2,
+  REPORT_INVALID: 3,
+  BASELINE_INVALID: 3,
+  SONAR_FAILED: 3,
   INTERNAL: 3,
 };
 

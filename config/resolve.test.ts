@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { SlipwayError } from '../core/errors.js';
+import { resolveConfig } from './resolve.js';
+
+const FILE = '/repo/slipway.config.ts';
+
+function valid(overrides: Record<string, unknown> = {}) {
+  return {
+    project: 'scolarite',
+    registry: { url: '127.0.0.1:5000' },
+    modules: {
+      records: {
+        components: {
+          web: { kind: 'front', context: 'records/web', port: 8080, dependsOn: ['api'] },
+          api: { kind: 'back', context: 'records/api', port: 8080, dependsOn: ['db', 'grades/api'] },
+          db: { kind: 'storage', context: 'records/db', data: { migrations: 'migrations' } },
+        },
+      },
+      grades: { components: { api: { kind: 'back', context: 'grades/api', port: '8081' } } },
+    },
+    ...overrides,
+  };
+}
+
+function problems(raw: unknown): string[] {
+  try {
+    resolveConfig(raw, FILE);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SlipwayError);
+    expect((error as SlipwayError).code).toBe('CONFIG_INVALID');
+    expect((error as SlipwayError).exitCode).toBe(2);
+    return (error as SlipwayError).details;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('resolveConfig', () => {
+  it('normalises paths, defaults, image names and orders components by dependency', () => {
+    const config = resolveConfig(valid(), FILE);
+    expect(config.components.map((c) => c.id)).toEqual(['records/db', 'grades/api', 'records/api', 'records/web']);
+    const api = config.components.find((c) => c.id === 'records/api')!;
+    expect(api).toMatchObject({
+      contextDir: '/repo/records/api',
+      dockerfile: '/repo/records/api/Dockerfile',
+      health: '/healthz',
+      dependsOn: ['records/db', 'grades/api'],
+      imageRepository: '127.0.0.1:5000/scolarite/records-api',
+    });
+    const db = config.components.find((c) => c.id === 'records/db')!;
+    expect(db).toMatchObject({
+      port: 5432,
+      health: undefined,
+      data: { migrationsDir: '/repo/records/db/migrations', seedDir: undefined },
+    });
+    expect(config.components.find((c) => c.id === 'grades/api')!.port).toBe(8081);
+    expect(config.registry).toEqual({ host: '127.0.0.1:5000', prefix: '', insecure: true });
+    expect(config.build).toEqual({ concurrency: 2, secrets: {} });
+  });
+
+  it('reports the README example message for a bad port, with every other problem at once', () => {
+    const raw = valid();
+    const records = (raw.modules as Record<string, { components: Record<string, Record<string, unknown>> }>).records!;
+    records.components.api!.port = '80a';
+    records.components.web!.kind = 'frontend';
+    records.components.db!.helth = '/x';
+    expect(problems(raw)).toEqual([
+      'modules.records.components.web.kind: expected one of front, back, storage, got "frontend"',
+      'modules.records.components.api.port: expected 1-65535, got "80a"',
+      'modules.records.components.db.helth: unknown field (did you mean "health"?)',
+    ]);
+  });
+
+  it('checks names, registry and missing fields', () => {
+    expect(problems({ project: 'Bad Name', registry: { url: 'https://r.example.com' }, modules: {} })).toEqual([
+      'project: expected lowercase letters, digits and inner dashes, at most 40 characters, got "Bad Name"',
+      'registry.url: expected host[:port][/path] without a scheme, got "https://r.example.com"',
+    ]);
+    expect(problems({ registry: { url: 'r.example.com' }, modules: {} })).toEqual([
+      'project: required, expected string',
+    ]);
+  });
+
+  it('checks cross-field rules: unknown dependencies, cycles, ports, data, secrets, image clashes', () => {
+    const raw = {
+      project: 'p',
+      registry: { url: 'r.example.com/team' },
+      modules: {
+        a: {
+          components: {
+            x: { kind: 'back', context: 'x', dependsOn: ['y', 'nope'], secrets: ['npmrc'], data: { seed: 's' } },
+            y: { kind: 'back', context: 'y', port: 1, dependsOn: ['x'] },
+          },
+        },
+      },
+    };
+    expect(problems(raw)).toEqual([
+      'modules.a.components.x.dependsOn.1: unknown component "nope"; use <component> or <module>/<component>',
+      'modules.a.components.x.port: required for a back component, expected 1-65535',
+      'modules.a.components.x.data: only storage components have migrations and seed data; move it to the storage component',
+      'modules.a.components.x.secrets.0: unknown build secret "npmrc"; declare it under build.secrets',
+    ]);
+    const cyclic = structuredClone(raw);
+    const x = cyclic.modules.a.components.x as Record<string, unknown>;
+    x.dependsOn = ['y'];
+    x.port = 2;
+    x.secrets = [];
+    delete x.data;
+    expect(problems(cyclic)).toEqual([
+      'modules.a.components.x.dependsOn: dependency cycle a/x -> a/y -> a/x; remove one of these dependsOn entries',
+    ]);
+  });
+
+  it('puts the first problem and the count on the one-line message', () => {
+    try {
+      resolveConfig(
+        {
+          project: 'p',
+          registry: { url: 'r' },
+          modules: { m: { components: { c: { kind: 'back', context: 'c', port: 0 } } } },
+          extra: 1,
+        },
+        FILE,
+      );
+    } catch (error) {
+      expect((error as SlipwayError).message).toBe(
+        'slipway.config.ts: modules.m.components.c.port: expected 1-65535, got 0 (and 1 more problem)',
+      );
+      expect((error as SlipwayError).fix).toBe(`correct each field listed in ${FILE}`);
+    }
+    expect.assertions(2);
+  });
+});

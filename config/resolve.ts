@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { SlipwayError } from '../core/errors.js';
+import { closest } from '../core/suggest.js';
 import { configSchema, type ComponentKind, type SlipwayConfigParsed } from './schema.js';
 
 export interface ConfigProblem {
@@ -50,30 +51,6 @@ export interface ResolvedConfig {
   build: { concurrency: number; secrets: Record<string, SecretSource> };
   /** Every component, in dependency order (a component comes after those it depends on). */
   components: ResolvedComponent[];
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = levenshtein(word, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 /** Keys each strict object accepts, to suggest the right one for a typo. */

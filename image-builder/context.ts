@@ -5,7 +5,6 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
-import tar from 'tar-stream';
 
 export interface ContextEntry {
   /** POSIX path relative to the context. */
@@ -94,7 +93,12 @@ export async function listContext(contextDir: string): Promise<ContextEntry[]> {
 }
 
 /** Packs the entries (plus the Dockerfile under `dockerfileName` if it is not already among them) into a tar stream. */
-export function packContext(entries: ContextEntry[], extra: { name: string; content: Buffer } | undefined): Readable {
+export async function packContext(
+  entries: ContextEntry[],
+  extra: { name: string; content: Buffer } | undefined,
+): Promise<Readable> {
+  // loaded on use: only a real build needs a tar
+  const { default: tar } = await import('tar-stream');
   const pack = tar.pack();
   const common = { mtime: CONTEXT_MTIME, uid: 0, gid: 0, uname: '', gname: '' };
   (async () => {

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedComponent, ResolvedConfig } from '../config/resolve.js';
-import { closest } from '../config/resolve.js';
+import { closest } from '../core/suggest.js';
 import { SlipwayError } from '../core/errors.js';
 import type { GitFacts } from '../core/git.js';
 import { mapPool, mapPoolAll } from '../core/pool.js';
@@ -182,7 +182,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
     const printed = new Set<string>();
     const componentSecrets = new Map(c.component.secrets.map((name) => [name, secrets.get(name)!]));
     const outcome = await engine.build({
-      context: packContext(
+      context: await packContext(
         c.entries,
         c.dockerfileInContext ? undefined : { name: c.dockerfileInTar, content: c.dockerfileContent },
       ),

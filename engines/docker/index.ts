@@ -1,7 +1,8 @@
 // The Docker engine adapter (dockerode over the Engine API): BuildKit builds with sessions, image lookups, pushes.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { SlipwayError } from '../../core/errors.js';
 import type { BuildOutcome, BuildRequest, ImageEngine, ImageInfo } from '../types.js';
+import { engineEndpoint, engineRequest, EngineApiError } from './api.js';
 import { decodeBuildStatus, type BuildStep } from './buildkit-status.js';
 
 export interface DockerEngineOptions {
@@ -63,8 +64,17 @@ function toImageInfo(raw: {
   };
 }
 
-export function createDockerEngine(options: DockerEngineOptions = {}): ImageEngine & { docker: Docker } {
-  const docker = new Docker(options.socketPath ? { socketPath: options.socketPath } : undefined);
+export function createDockerEngine(options: DockerEngineOptions = {}): ImageEngine {
+  const endpoint = options.socketPath ? { socketPath: options.socketPath } : engineEndpoint();
+  let client: Docker | undefined;
+  // dockerode (and its gRPC stack) loads only for streaming calls: builds, pushes, pulls
+  async function dockerode(): Promise<Docker> {
+    if (!client) {
+      const { default: DockerClient } = await import('dockerode');
+      client = new DockerClient(options.socketPath ? { socketPath: options.socketPath } : undefined);
+    }
+    return client;
+  }
 
   async function call<T>(action: () => Promise<T>): Promise<T> {
     try {
@@ -78,10 +88,14 @@ export function createDockerEngine(options: DockerEngineOptions = {}): ImageEngi
   async function inspectImage(reference: string): Promise<ImageInfo | undefined> {
     return call(async () => {
       try {
-        const raw = await docker.getImage(reference).inspect();
+        const raw = await engineRequest<Docker.ImageInspectInfo>(
+          endpoint,
+          'GET',
+          `/images/${encodeURIComponent(reference)}/json`,
+        );
         return toImageInfo({ ...raw, Labels: raw.Config?.Labels ?? null });
       } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        if (error instanceof EngineApiError && error.statusCode === 404) return undefined;
         throw error;
       }
     });
@@ -90,6 +104,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): ImageEngi
   async function build(request: BuildRequest): Promise<BuildOutcome> {
     // the gRPC stack is only loaded when something is really built
     const { openBuildSession } = await import('./session.js');
+    const docker = await dockerode();
     const session = await call(() => openBuildSession(docker, request.secrets, 'slipway'));
     const steps = new Map<string, BuildStep>();
     const logs = new Map<string, string[]>();
@@ -166,16 +181,18 @@ export function createDockerEngine(options: DockerEngineOptions = {}): ImageEngi
 
   return {
     name: 'docker',
-    docker,
     async ping() {
-      await call(() => docker.ping());
+      await call(() => engineRequest(endpoint, 'GET', '/_ping'));
     },
     inspectImage,
     async findImages(labels) {
       const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
-      const list = await call(
-        () =>
-          docker.listImages({ filters: JSON.stringify(filters) } as never) as unknown as Promise<Docker.ImageInfo[]>,
+      const list = await call(() =>
+        engineRequest<Docker.ImageInfo[]>(
+          endpoint,
+          'GET',
+          `/images/json?filters=${encodeURIComponent(JSON.stringify(filters))}`,
+        ),
       );
       return list.map((raw) => toImageInfo(raw));
     },
@@ -183,6 +200,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): ImageEngi
       const found = await inspectImage(reference);
       if (found) return found.id;
       try {
+        const docker = await dockerode();
         const stream = await call(() => docker.pull(reference) as Promise<NodeJS.ReadableStream>);
         let pullError: string | undefined;
         await readJsonLines(stream, (m) => {
@@ -209,9 +227,16 @@ export function createDockerEngine(options: DockerEngineOptions = {}): ImageEngi
     },
     build,
     async tag(imageId, repository, tag) {
-      await call(() => docker.getImage(imageId).tag({ repo: repository, tag }));
+      await call(() =>
+        engineRequest(
+          endpoint,
+          'POST',
+          `/images/${encodeURIComponent(imageId)}/tag?repo=${encodeURIComponent(repository)}&tag=${encodeURIComponent(tag)}`,
+        ),
+      );
     },
     async push(repository, tag) {
+      const docker = await dockerode();
       const stream = await call(
         () =>
           docker

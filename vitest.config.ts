@@ -3,6 +3,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    coverage: {
+      provider: 'v8',
+      include: [
+        '{cli,config,core,engines,environments,image-builder,pipelines,platforms,quality,registry,release}/**/*.ts',
+      ],
+      exclude: ['**/*.test.ts'],
+    },
     projects: [
       {
         test: {

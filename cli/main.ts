@@ -5,8 +5,19 @@ import { createOutput } from '../core/output.js';
 import { COMMON_FLAGS, type CliCommand, type FlagSpec } from './command.js';
 import { buildCommand } from './build.js';
 import { configCheckCommand, configSchemaCommand } from './config.js';
+import { envDownCommand, envGcCommand, envLsCommand, envUpCommand } from './env.js';
+import { gateCommand } from './gate.js';
 
-export const COMMANDS: CliCommand[] = [buildCommand, configCheckCommand, configSchemaCommand];
+export const COMMANDS: CliCommand[] = [
+  buildCommand,
+  envUpCommand,
+  envDownCommand,
+  envLsCommand,
+  envGcCommand,
+  gateCommand,
+  configCheckCommand,
+  configSchemaCommand,
+];
 
 const EXIT_CODE_HELP = `Exit codes:
   0  ok

@@ -42,6 +42,21 @@ export interface ResolvedRegistry {
 
 export type SecretSource = { env: string } | { file: string };
 
+export interface ResolvedPreview {
+  domain: string;
+  ttlMs: number;
+  maxLifetimeMs: number;
+  drainMs: number;
+  readyTimeoutMs: number;
+}
+
+export interface ResolvedRouter {
+  bind: string;
+  port: number;
+  adminPort: number;
+  image: string | undefined;
+}
+
 export interface ResolvedConfig {
   /** Folder holding the config file; paths in the config are relative to it. */
   root: string;
@@ -51,11 +66,23 @@ export interface ResolvedConfig {
   build: { concurrency: number; secrets: Record<string, SecretSource> };
   /** Every component, in dependency order (a component comes after those it depends on). */
   components: ResolvedComponent[];
+  preview: ResolvedPreview;
+  router: ResolvedRouter;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(s|m|h|d)$/.exec(text);
+  if (!match) throw new Error(`invalid duration ${text}`);
+  return Number(match[1]) * DURATION_UNITS[match[2]!]!;
 }
 
 /** Keys each strict object accepts, to suggest the right one for a typo. */
 const KNOWN_KEYS: Record<string, string[]> = {
-  root: ['project', 'registry', 'build', 'modules'],
+  root: ['project', 'registry', 'build', 'modules', 'preview', 'router', 'gate'],
+  preview: ['domain', 'ttl', 'maxLifetime', 'drainSeconds', 'readyTimeoutSeconds'],
+  router: ['bind', 'port', 'adminPort', 'image'],
   component: [
     'kind',
     'context',
@@ -83,6 +110,8 @@ function keysFor(issuePath: PropertyKey[]): string[] {
   if (p[0] === 'modules' && p.length === 5 && p[4] === 'data') return KNOWN_KEYS.data!;
   if (p[0] === 'build' && p.length === 1) return KNOWN_KEYS.build!;
   if (p[0] === 'registry' && p.length === 1) return KNOWN_KEYS.registry!;
+  if (p[0] === 'preview' && p.length === 1) return KNOWN_KEYS.preview!;
+  if (p[0] === 'router' && p.length === 1) return KNOWN_KEYS.router!;
   return [];
 }
 
@@ -260,6 +289,19 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
     registry,
     build: { concurrency: parsed.build.concurrency, secrets: parsed.build.secrets },
     components: ordered,
+    preview: {
+      domain: parsed.preview.domain,
+      ttlMs: parseDuration(parsed.preview.ttl),
+      maxLifetimeMs: parseDuration(parsed.preview.maxLifetime),
+      drainMs: parsed.preview.drainSeconds * 1000,
+      readyTimeoutMs: parsed.preview.readyTimeoutSeconds * 1000,
+    },
+    router: {
+      bind: parsed.router.bind,
+      port: parsed.router.port,
+      adminPort: parsed.router.adminPort,
+      image: parsed.router.image,
+    },
   };
 }
 

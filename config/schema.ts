@@ -1,5 +1,6 @@
 // The zod schema of slipway.config.ts: the single source of the config's shape, its types and its JSON Schema.
 import { z } from 'zod';
+import { gateConfigSchema } from './gate-schema.js';
 
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const NAME_HINT = 'lowercase letters, digits and inner dashes, at most 40 characters';
@@ -63,6 +64,37 @@ export const registrySchema = z.strictObject({
   insecure: z.boolean().optional(),
 });
 
+/** `90s`, `30m`, `72h`, `14d`. */
+export const durationSchema = z.string().regex(/^\d+(s|m|h|d)$/, {
+  error: (issue) => `expected a duration like 90s, 30m, 72h or 14d, got ${JSON.stringify(issue.input)}`,
+});
+
+export const previewSchema = z.strictObject({
+  /** Preview hosts are `<component>-<module>--<env>.<domain>`; `*.localhost` resolves to 127.0.0.1 in browsers. */
+  domain: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, { error: 'expected a DNS domain such as localhost or preview.example.com' })
+    .default('localhost'),
+  /** Idle time-to-live: every `env up` extends it. */
+  ttl: durationSchema.default('72h'),
+  /** Maximum lifetime from creation, which nothing extends. */
+  maxLifetime: durationSchema.default('14d'),
+  /** How long an old container keeps serving in-flight requests after the router switched away from it. */
+  drainSeconds: z.number().min(0).max(600).default(3),
+  /** How long a component may take to answer its health check. */
+  readyTimeoutSeconds: z.number().int().min(1).max(3600).default(120),
+});
+
+export const routerSchema = z.strictObject({
+  /** The address preview URLs are served on; keep it on loopback unless the host is meant to be shared. */
+  bind: z.string().default('127.0.0.1'),
+  port: portSchema.default(8080),
+  /** Caddy's admin API, published on the bind address only. */
+  adminPort: portSchema.default(2019),
+  /** A Caddy image to use instead of the one slipway builds from the host's caddy binary. */
+  image: z.string().optional(),
+});
+
 export const configSchema = z.strictObject({
   project: nameSchema,
   registry: registrySchema,
@@ -75,6 +107,16 @@ export const configSchema = z.strictObject({
     })
     .default({ concurrency: 2, secrets: {} }),
   modules: z.record(nameSchema, moduleSchema),
+  preview: previewSchema.default({
+    domain: 'localhost',
+    ttl: '72h',
+    maxLifetime: '14d',
+    drainSeconds: 3,
+    readyTimeoutSeconds: 120,
+  }),
+  router: routerSchema.default({ bind: '127.0.0.1', port: 8080, adminPort: 2019 }),
+  /** The quality gate: thresholds, per-module overrides, tool commands, reports, SonarQube (see quality/README.md). */
+  gate: gateConfigSchema.optional(),
 });
 
 /** What the user writes (defaults optional). */

@@ -29,7 +29,20 @@ export type ErrorCode =
   | 'REPORT_INVALID'
   | 'BASELINE_INVALID'
   | 'SONAR_FAILED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'PORT_IN_USE'
+  | 'ROUTER_ERROR'
+  | 'ROUTE_INVALID'
+  | 'LOCKED'
+  | 'ENV_NOT_FOUND'
+  | 'ENV_FAILED'
+  | 'TAG_EXISTS'
+  | 'HISTORY_INCOMPLETE'
+  | 'NOT_A_REPOSITORY'
+  | 'ENV_NOT_READY'
+  | 'LOADTEST_SCRIPT_INVALID'
+  | 'LOADTEST_TIMEOUT'
+  | 'TARGET_UNREACHABLE';
 
 const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   USAGE: 2,
@@ -58,6 +71,21 @@ const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   BASELINE_INVALID: 3,
   SONAR_FAILED: 3,
   INTERNAL: 3,
+  LOCKED: 3,
+  ENV_NOT_FOUND: 2,
+  ENV_FAILED: 1,
+  PORT_IN_USE: 3,
+  ROUTER_ERROR: 3,
+  ROUTE_INVALID: 2,
+  // a concurrent release took the version: a verification failed, not an outage; re-plan after fetching the tags
+  TAG_EXISTS: 1,
+  HISTORY_INCOMPLETE: 2,
+  NOT_A_REPOSITORY: 2,
+  // the environment exists but its last `env up` failed or never finished: load-testing it would measure nothing
+  ENV_NOT_READY: 2,
+  LOADTEST_SCRIPT_INVALID: 2,
+  LOADTEST_TIMEOUT: 3,
+  TARGET_UNREACHABLE: 3,
 };
 
 export interface SlipwayErrorOptions {

@@ -113,11 +113,16 @@ function mask(text: string, secrets: Map<string, Buffer>): string {
   return masked;
 }
 
-async function gatherFacts(options: BuildOptions, collected: ComponentInputs[]): Promise<PlanFacts[]> {
+async function gatherFacts(
+  options: BuildOptions,
+  collected: ComponentInputs[],
+  localTags: Map<string, string[]>,
+): Promise<PlanFacts[]> {
   const { engine, registry, push, config } = options;
   return mapPoolAll(collected, 8, async (c): Promise<PlanFacts> => {
     const tag = `in-${c.digest.replace(/^sha256:/, '').slice(0, 12)}`;
     const local = await engine.inspectImage(`${c.component.imageRepository}:${tag}`);
+    if (local) localTags.set(c.component.id, local.repoTags);
     const localImageId = local && local.labels[LABEL.inputDigest] === c.digest ? local.id : undefined;
     const registryDigest =
       push && registry
@@ -158,11 +163,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const baseIds = new Map<string, Promise<string>>();
   const collected = await mapPoolAll(selected, 4, (component) => collectInputs(component, engine, baseIds));
   const byId = new Map(collected.map((c) => [c.component.id, c]));
+  const localTags = new Map<string, string[]>();
   const plan = planBuild({
     project: config.project,
     commit: git.commit,
     push,
-    facts: await gatherFacts(options, collected),
+    facts: await gatherFacts(options, collected, localTags),
   });
 
   const toBuild = plan.items.filter((i) => i.action === 'build');
@@ -240,29 +246,38 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   }
 
   // reused local images still get this commit's tag, so `sha-<commit>` always names what this commit runs
-  for (const item of plan.items) {
-    if (item.action !== 'build' && item.localImageId && item.commitTag)
-      await engine.tag(item.localImageId, item.imageRepository, item.commitTag);
-  }
+  const untagged = plan.items.filter(
+    (i) =>
+      i.action !== 'build' &&
+      i.localImageId &&
+      i.commitTag &&
+      !(localTags.get(i.id) ?? []).includes(`${i.imageRepository}:${i.commitTag}`),
+  );
+  await mapPoolAll(untagged, 8, (item) => engine.tag(item.localImageId!, item.imageRepository, item.commitTag!));
 
   const digests = new Map<string, string>();
   if (push && registry) {
-    await mapPoolAll(plan.items, 2, async (item) => {
+    // images already in the registry only get the commit tag: a manifest copy, cheap enough to run 8 at a time
+    const inRegistry = plan.items.filter((i) => i.action === 'reuse');
+    await mapPoolAll(inRegistry, 8, async (item) => {
+      digests.set(item.id, item.registryDigest!);
+      if (!item.commitTag) return;
       const name = splitRepository(item.imageRepository).name;
-      if (item.action === 'reuse') {
-        digests.set(item.id, item.registryDigest!);
-        if (item.commitTag) {
-          const manifest = await registry.getManifest(name, item.inputTag);
-          if (manifest) await registry.putManifest(name, item.commitTag, manifest);
-        }
-        return;
-      }
-      progress.state(item.id, 'pushing');
-      const digest = await engine.push(item.imageRepository, item.inputTag);
-      if (item.commitTag) await engine.push(item.imageRepository, item.commitTag);
-      digests.set(item.id, digest);
-      progress.state(item.id, 'done', `pushed ${digest.slice(0, 19)}`);
+      if ((await registry.manifestDigest(name, item.commitTag)) === item.registryDigest) return;
+      const manifest = await registry.getManifest(name, item.inputTag);
+      if (manifest) await registry.putManifest(name, item.commitTag, manifest);
     });
+    await mapPoolAll(
+      plan.items.filter((i) => i.action !== 'reuse'),
+      2,
+      async (item) => {
+        progress.state(item.id, 'pushing');
+        const digest = await engine.push(item.imageRepository, item.inputTag);
+        if (item.commitTag) await engine.push(item.imageRepository, item.commitTag);
+        digests.set(item.id, digest);
+        progress.state(item.id, 'done', `pushed ${digest.slice(0, 19)}`);
+      },
+    );
   }
   progress.close();
 

@@ -17,6 +17,7 @@ command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v caddy >/dev/null || need_pkgs+=(caddy)
 command -v curl >/dev/null || need_pkgs+=(curl)
+command -v xmllint >/dev/null || need_pkgs+=(libxml2-utils) # validates JUnit reports against their XSD in tests
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   as_root apt-get update -qq
@@ -30,7 +31,8 @@ DOCKER=/usr/bin/docker
 
 if ! "$DOCKER" version >/dev/null 2>&1; then
   log "starting dockerd"
-  as_root bash -c 'nohup dockerd >/var/log/slipway-dockerd.log 2>&1 &'
+  # /24 networks from one /14: room for a thousand preview environments (the default pools hold about 30)
+  as_root bash -c 'nohup dockerd --default-address-pool base=172.28.0.0/14,size=24 >/var/log/slipway-dockerd.log 2>&1 &'
   for _ in $(seq 1 60); do "$DOCKER" version >/dev/null 2>&1 && break; sleep 0.5; done
   "$DOCKER" version >/dev/null 2>&1 || { log "dockerd did not start: see /var/log/slipway-dockerd.log"; exit 3; }
 fi

@@ -29,9 +29,12 @@ export class EngineApiError extends Error {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-export function engineRequest<T>(endpoint: EngineEndpoint, method: string, path: string): Promise<T> {
+export function engineRequest<T>(endpoint: EngineEndpoint, method: string, path: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ ...endpoint, agent, method, path, headers: { Host: 'docker' } }, (response) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string | number> = { Host: 'docker' };
+    if (payload) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': payload.length });
+    const request = http.request({ ...endpoint, agent, method, path, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -50,8 +53,48 @@ export function engineRequest<T>(endpoint: EngineEndpoint, method: string, path:
       response.on('error', reject);
     });
     request.on('error', reject);
-    request.end();
+    request.end(payload);
   });
+}
+
+/** Reads a raw (binary) response, e.g. container logs. */
+export function engineRequestRaw(
+  endpoint: EngineEndpoint,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string | number> = { Host: 'docker' };
+    if (payload) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': payload.length });
+    // streams that end by closing the connection (exec, pull) must not go through the keep-alive pool
+    const request = http.request({ ...endpoint, agent: false, method, path, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const data = Buffer.concat(chunks);
+        if ((response.statusCode ?? 0) >= 400)
+          reject(new EngineApiError(response.statusCode ?? 0, data.toString('utf8').trim()));
+        else resolve(data);
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into text; plain TTY logs pass through. */
+export function demuxLogs(data: Buffer): string {
+  let offset = 0;
+  let text = '';
+  while (offset + 8 <= data.length && (data[offset] === 1 || data[offset] === 2) && data[offset + 1] === 0) {
+    const size = data.readUInt32BE(offset + 4);
+    text += data.subarray(offset + 8, offset + 8 + size).toString('utf8');
+    offset += 8 + size;
+  }
+  return offset === 0 ? data.toString('utf8') : text;
 }
 
 /** Lets the process exit without waiting for idle keep-alive sockets. */

@@ -53,59 +53,43 @@ export async function createGitRepo(options: { prefix?: string; branch?: string 
   };
 }
 
-/** Makes the repo a TypeScript project with vitest coverage, ESLint and tsc, using slipway's installed copies. */
-export function makeNodeProject(repo: GitRepo): void {
-  symlinkSync(path.join(SLIPWAY_ROOT, 'node_modules'), path.join(repo.dir, 'node_modules'), 'dir');
-  repo.write('.gitignore', 'node_modules\ncoverage\n');
-  repo.write(
-    'package.json',
-    `${JSON.stringify(
-      {
-        name: 'fixture-app',
-        private: true,
-        type: 'module',
-        devDependencies: {
-          '@eslint/js': '9',
-          '@vitest/coverage-v8': '4',
-          eslint: '9',
-          typescript: '5',
-          'typescript-eslint': '8',
-          vitest: '4',
-        },
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  repo.write(
-    'eslint.config.js',
-    [
+/** The files of a TypeScript project with vitest coverage, ESLint and tsc: the gate fixtures' and the gate bench's. */
+export function nodeProjectFiles(name: string): Record<string, string> {
+  const devDependencies = {
+    '@eslint/js': '9',
+    '@vitest/coverage-v8': '4',
+    eslint: '9',
+    typescript: '5',
+    'typescript-eslint': '8',
+    vitest: '4',
+  };
+  const compilerOptions = {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+  };
+  return {
+    '.gitignore': 'node_modules\ncoverage\n',
+    'package.json': `${JSON.stringify({ name, private: true, type: 'module', devDependencies }, null, 2)}\n`,
+    'eslint.config.js': [
       "import js from '@eslint/js';",
       "import tseslint from 'typescript-eslint';",
       '',
       "export default tseslint.config({ ignores: ['coverage/', 'node_modules/'] }, js.configs.recommended, ...tseslint.configs.recommended);",
       '',
     ].join('\n'),
-  );
-  repo.write(
-    'tsconfig.json',
-    `${JSON.stringify(
-      {
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: [],
-        },
-        include: ['src'],
-      },
-      null,
-      2,
-    )}\n`,
-  );
+    'tsconfig.json': `${JSON.stringify({ compilerOptions, include: ['src'] }, null, 2)}\n`,
+  };
+}
+
+/** Makes the repo a TypeScript project with vitest coverage, ESLint and tsc, using slipway's installed copies. */
+export function makeNodeProject(repo: GitRepo): void {
+  symlinkSync(path.join(SLIPWAY_ROOT, 'node_modules'), path.join(repo.dir, 'node_modules'), 'dir');
+  for (const [file, content] of Object.entries(nodeProjectFiles('fixture-app'))) repo.write(file, content);
 }
 
 /** The environment the gate's tools see: this test run's vitest variables removed, so a nested vitest starts clean. */

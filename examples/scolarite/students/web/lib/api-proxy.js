@@ -47,35 +47,55 @@ export function createApiProxy(target, { timeoutMs = 30_000, service = 'web' } =
     headers['x-forwarded-proto'] = req.headers['x-forwarded-proto'] ?? 'http';
     if (req.headers.host) headers['x-forwarded-host'] = req.headers['x-forwarded-host'] ?? req.headers.host;
 
-    const outgoing = transport.request({
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
-      port: upstream.port,
-      method: req.method,
-      path: basePath + req.url,
-      headers,
-      agent,
-      timeout: timeoutMs,
-    });
-    outgoing.on('response', (incoming) => {
-      res.writeHead(incoming.statusCode, incoming.statusMessage, forwardableHeaders(incoming.headers));
-      incoming.on('error', (error) => res.destroy(error));
-      incoming.pipe(res);
-    });
-    outgoing.on('timeout', () =>
-      outgoing.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })),
-    );
-    outgoing.on('error', (error) => {
-      if (res.headersSent) return void res.destroy(error);
-      const status = error.code === 'ETIMEDOUT' ? 504 : 502;
-      log('warn', `${service}: proxying ${req.method} ${req.url} failed`, { code: error.code, error: error.message });
-      sendJson(req, res, status, { error: 'the api is unavailable', reason: error.code ?? error.message });
-    });
+    const bodyless = !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    const idempotent = (req.method === 'GET' || req.method === 'HEAD') && bodyless;
+    let outgoing;
+    // A keep-alive connection the next hop closed just as we reused it (a router reloading its config does that)
+    // fails before any answer: like browsers, send an idempotent request once more on a new connection.
+    function attempt(mayRetry) {
+      outgoing = transport.request({
+        protocol: upstream.protocol,
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: basePath + req.url,
+        headers,
+        // the retry takes a new connection: the pool may hold more sockets the same reload closed
+        agent: mayRetry ? agent : false,
+        timeout: timeoutMs,
+      });
+      outgoing.on('response', (incoming) => {
+        res.writeHead(incoming.statusCode, incoming.statusMessage, forwardableHeaders(incoming.headers));
+        incoming.on('error', (error) => res.destroy(error));
+        incoming.pipe(res);
+      });
+      outgoing.on('timeout', () =>
+        outgoing.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })),
+      );
+      const sent = outgoing;
+      outgoing.on('error', (error) => {
+        if (
+          mayRetry &&
+          idempotent &&
+          sent.reusedSocket &&
+          !res.headersSent &&
+          ['ECONNRESET', 'EPIPE'].includes(error.code)
+        ) {
+          return void attempt(false);
+        }
+        if (res.headersSent) return void res.destroy(error);
+        const status = error.code === 'ETIMEDOUT' ? 504 : 502;
+        log('warn', `${service}: proxying ${req.method} ${req.url} failed`, { code: error.code, error: error.message });
+        sendJson(req, res, status, { error: 'the api is unavailable', reason: error.code ?? error.message });
+      });
+      if (idempotent) outgoing.end();
+      else req.pipe(outgoing);
+    }
     // The browser went away: stop the work upstream too.
     res.on('close', () => {
       if (!res.writableFinished) outgoing.destroy();
     });
-    req.pipe(outgoing);
+    attempt(true);
   }
 
   proxy.close = () => agent.destroy();

@@ -1,0 +1,206 @@
+// `slipway env up|down|ls|gc`: per-branch preview environments on the local Docker engine, with preview URLs.
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { Output } from '../core/output.js';
+import type { EnvContext } from '../environments/environments.js';
+import type { CliCommand, CommandContext } from './command.js';
+
+async function context(
+  command: CommandContext,
+  options: { engine: boolean },
+): Promise<{ config: ResolvedConfig; env: EnvContext }> {
+  const { loadConfig } = await import('../config/load.js');
+  const config = await loadConfig({ cwd: command.cwd, configFile: command.flags.config as string | undefined });
+  let engine: EnvContext['engine'];
+  if (options.engine) {
+    const [{ createDockerRuntime }, { createRouter }, { createDockerEnvironments }] = await Promise.all([
+      import('../engines/docker/containers.js'),
+      import('../engines/docker/router.js'),
+      import('../engines/docker/environments.js'),
+    ]);
+    // one router per published port: projects (and tests) on other ports do not share or fight over it
+    const router = createRouter({
+      bind: config.router.bind,
+      port: config.router.port,
+      adminPort: config.router.adminPort,
+      image: config.router.image,
+      containerName: config.router.port === 8080 ? 'slipway-router' : `slipway-router-${config.router.port}`,
+    });
+    engine = createDockerEnvironments(createDockerRuntime(), router);
+  }
+  return { config, env: { config, engine, progress: (line) => command.out.info(line) } };
+}
+
+function age(from: string, now: Date): string {
+  const ms = now.getTime() - Date.parse(from);
+  const sign = ms < 0 ? 'in ' : '';
+  const abs = Math.abs(ms);
+  const text =
+    abs >= 86_400_000
+      ? `${Math.floor(abs / 86_400_000)}d`
+      : abs >= 3_600_000
+        ? `${Math.floor(abs / 3_600_000)}h`
+        : `${Math.max(0, Math.floor(abs / 60_000))}m`;
+  return `${sign}${text}`;
+}
+
+function printUrls(out: Output, urls: Record<string, string>): string {
+  const width = Math.max(0, ...Object.keys(urls).map((k) => k.length));
+  return Object.entries(urls)
+    .map(([id, url]) => `  ${id.padEnd(width)}  ${url}`)
+    .join('\n');
+}
+
+export const envUpCommand: CliCommand = {
+  name: 'env up',
+  summary: "create or update a branch's preview environment from the build manifest",
+  usage: 'slipway env up <branch> [--modules a,b] [--dry-run] [--keep-failed] [--json]',
+  description: [
+    "The environment is named after the branch's GitLab CI_COMMIT_REF_SLUG. Components run as containers on their own",
+    'network, storages get their own volume, migrations and seed data; fronts and backs get preview URLs through the',
+    'router. Running it again changes only what changed: new containers are ready before the router switches to them.',
+  ].join('\n'),
+  flags: {
+    modules: { type: 'string', value: '<a,b>', description: 'only these modules (and what they depend on)' },
+    'dry-run': { type: 'boolean', description: 'print the plan without touching the engine' },
+    'keep-failed': { type: 'boolean', description: 'leave a failed environment in place to debug it' },
+  },
+  async run(command) {
+    const [branch] = command.positionals;
+    const { SlipwayError } = await import('../core/errors.js');
+    if (!branch || command.positionals.length > 1) {
+      throw new SlipwayError('USAGE', 'env up takes exactly one branch name', {
+        fix: 'slipway env up <branch> (quote names with spaces)',
+      });
+    }
+    const modules = ((command.flags.modules as string | undefined) ?? '').split(',').filter(Boolean);
+    const dryRun = command.flags['dry-run'] === true;
+    const { env } = await context(command, { engine: !dryRun });
+    const { envUp, planUp } = await import('../environments/environments.js');
+    const plan = dryRun
+      ? await planUp(env, branch, modules)
+      : (await envUp(env, branch, modules, { keepFailed: command.flags['keep-failed'] === true })).plan;
+    const json = {
+      name: plan.name,
+      slug: plan.slug,
+      branch: plan.branch,
+      urls: plan.urls,
+      expiresAt: plan.expiresAt,
+      components: plan.components.map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        version: c.version,
+        image: c.image,
+        container: c.containerName,
+        hostname: c.hostname,
+        url: c.route?.url ?? null,
+      })),
+      ...(dryRun
+        ? {
+            dryRun: true,
+            network: plan.network,
+            routes: plan.components
+              .filter((c) => c.route)
+              .map((c) => ({ host: c.route!.host, component: c.id, port: c.port })),
+          }
+        : {}),
+    };
+    command.out.result(json, () =>
+      [
+        `${dryRun ? 'plan for' : 'environment'} ${plan.name} (branch ${JSON.stringify(plan.branch)}, slug ${plan.slug})${dryRun ? `, network ${plan.network}` : ''}`,
+        ...plan.components.map(
+          (c) =>
+            `  ${c.id.padEnd(20)} ${c.kind.padEnd(8)} ${c.version.padEnd(16)} ${dryRun ? c.containerName : c.hostname}`,
+        ),
+        'preview URLs:',
+        printUrls(command.out, plan.urls),
+      ].join('\n'),
+    );
+    return 0;
+  },
+};
+
+export const envDownCommand: CliCommand = {
+  name: 'env down',
+  summary: "remove a branch's environment: containers, network, volumes and routes (no checkout of the branch needed)",
+  usage: 'slipway env down <branch> [--json]',
+  flags: {},
+  async run(command) {
+    const [branch] = command.positionals;
+    const { SlipwayError } = await import('../core/errors.js');
+    if (!branch)
+      throw new SlipwayError('USAGE', 'env down needs a branch (or environment) name', {
+        fix: 'slipway env down <branch>',
+      });
+    const { env } = await context(command, { engine: true });
+    const { envDown } = await import('../environments/environments.js');
+    const { environment, removed } = await envDown(env, branch);
+    command.out.result(
+      { name: environment.name, branch: environment.branch, removed },
+      () =>
+        `removed ${environment.name}: ${removed.containers} containers, ${removed.volumes} volumes, its network and routes`,
+    );
+    return 0;
+  },
+};
+
+export const envLsCommand: CliCommand = {
+  name: 'env ls',
+  summary: 'list environments with age, expiry, URLs and versions',
+  usage: 'slipway env ls [--json]',
+  flags: {},
+  async run(command) {
+    const { config, env } = await context(command, { engine: true });
+    const environments = await env.engine!.listEnvironments(config.project);
+    const now = new Date();
+    command.out.result({ environments }, () =>
+      environments.length === 0
+        ? `no environments for ${config.project}`
+        : environments
+            .map((e) =>
+              [
+                `${e.name}  branch ${JSON.stringify(e.branch)}  ${e.status}  age ${age(e.createdAt, now)}  expires ${age(e.expiresAt, now)}`,
+                ...e.components.map(
+                  (c) => `  ${c.id.padEnd(20)} ${c.version.padEnd(16)} ${c.running ? 'running' : 'stopped'}`,
+                ),
+                printUrls(command.out, e.urls),
+              ].join('\n'),
+            )
+            .join('\n'),
+    );
+    return 0;
+  },
+};
+
+export const envGcCommand: CliCommand = {
+  name: 'env gc',
+  summary: 'remove expired environments and, given the open branches, orphaned ones',
+  usage: 'slipway env gc [--dry-run] [--open <branch>...] [--json]',
+  flags: {
+    'dry-run': { type: 'boolean', description: 'list what would be removed' },
+    open: {
+      type: 'string',
+      multiple: true,
+      value: '<branch>',
+      description: 'branches still open; environments of other branches are orphans',
+    },
+  },
+  async run(command) {
+    const { env } = await context(command, { engine: true });
+    const { envGc } = await import('../environments/environments.js');
+    const open = command.flags.open as string[] | undefined;
+    const candidates = await envGc(env, { dryRun: command.flags['dry-run'] === true, open });
+    const removed = candidates.map((c) => ({
+      name: c.environment.name,
+      branch: c.environment.branch,
+      reason: c.reason,
+    }));
+    command.out.result({ dryRun: command.flags['dry-run'] === true, removed }, () =>
+      removed.length === 0
+        ? 'nothing to remove'
+        : removed
+            .map((r) => `${command.flags['dry-run'] ? 'would remove' : 'removed'} ${r.name} (${r.reason})`)
+            .join('\n'),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,22 @@
+// The registry of collectors: one per tool, looked up by id.
+import type { CollectorId } from '../types.js';
+import { auditCollector } from './audit.js';
+import { coverageCollector } from './coverage.js';
+import { duplicationCollector } from './duplication.js';
+import { eslintCollector } from './eslint.js';
+import { imagesCollector } from './images.js';
+import { sonarCollector } from './sonar.js';
+import type { Collector } from './types.js';
+import { typescriptCollector } from './typescript.js';
+
+export const COLLECTORS: Record<CollectorId, Collector> = {
+  coverage: coverageCollector,
+  eslint: eslintCollector,
+  duplication: duplicationCollector,
+  typescript: typescriptCollector,
+  audit: auditCollector,
+  images: imagesCollector,
+  sonar: sonarCollector,
+};
+
+export type { Collector, CollectContext, AnalysisScope } from './types.js';

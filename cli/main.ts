@@ -7,6 +7,7 @@ import { buildCommand } from './build.js';
 import { configCheckCommand, configSchemaCommand } from './config.js';
 import { envDownCommand, envGcCommand, envLsCommand, envUpCommand } from './env.js';
 import { gateCommand } from './gate.js';
+import { releaseCommand, releasePlanCommand } from './release.js';
 
 export const COMMANDS: CliCommand[] = [
   buildCommand,
@@ -15,6 +16,8 @@ export const COMMANDS: CliCommand[] = [
   envLsCommand,
   envGcCommand,
   gateCommand,
+  releasePlanCommand,
+  releaseCommand,
   configCheckCommand,
   configSchemaCommand,
 ];

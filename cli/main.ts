@@ -5,6 +5,7 @@ import { createOutput } from '../core/output.js';
 import { COMMON_FLAGS, type CliCommand, type FlagSpec } from './command.js';
 import { buildCommand } from './build.js';
 import { configCheckCommand, configSchemaCommand } from './config.js';
+import { deployCommand, historyCommand, promoteCommand, rollbackCommand } from './deploy.js';
 import { envDownCommand, envGcCommand, envLsCommand, envUpCommand } from './env.js';
 import { gateCommand } from './gate.js';
 import { releaseCommand, releasePlanCommand } from './release.js';
@@ -15,6 +16,10 @@ export const COMMANDS: CliCommand[] = [
   envDownCommand,
   envLsCommand,
   envGcCommand,
+  deployCommand,
+  promoteCommand,
+  rollbackCommand,
+  historyCommand,
   gateCommand,
   releasePlanCommand,
   releaseCommand,

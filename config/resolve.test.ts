@@ -110,6 +110,25 @@ describe('resolveConfig', () => {
     ]);
   });
 
+  it('resolves release environments with replicas per component, storage always one', () => {
+    const config = resolveConfig(
+      valid({ environments: { staging: {}, production: { replicas: { 'records/api': 3 }, keep: 4 } } }),
+      FILE,
+    );
+    expect(config.environments.staging).toEqual({
+      name: 'staging',
+      replicas: { 'records/db': 1, 'grades/api': 1, 'records/api': 1, 'records/web': 1 },
+      drainMs: 5000,
+      readyTimeoutMs: 120000,
+      keep: 10,
+    });
+    expect(config.environments.production!.replicas['records/api']).toBe(3);
+    expect(problems(valid({ environments: { production: { replicas: { 'records/db': 2, 'nope/x': 2 } } } }))).toEqual([
+      'environments.production.replicas.records/db: a storage runs exactly one container',
+      'environments.production.replicas.nope/x: unknown component; use <module>/<component>',
+    ]);
+  });
+
   it('puts the first problem and the count on the one-line message', () => {
     try {
       resolveConfig(

@@ -57,6 +57,15 @@ export interface ResolvedRouter {
   image: string | undefined;
 }
 
+export interface ResolvedReleaseEnvironment {
+  name: string;
+  /** Replicas per component id (front and back; storage always 1). */
+  replicas: Record<string, number>;
+  drainMs: number;
+  readyTimeoutMs: number;
+  keep: number;
+}
+
 export interface ResolvedConfig {
   /** Folder holding the config file; paths in the config are relative to it. */
   root: string;
@@ -68,6 +77,7 @@ export interface ResolvedConfig {
   components: ResolvedComponent[];
   preview: ResolvedPreview;
   router: ResolvedRouter;
+  environments: Record<string, ResolvedReleaseEnvironment>;
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -80,7 +90,7 @@ export function parseDuration(text: string): number {
 
 /** Keys each strict object accepts, to suggest the right one for a typo. */
 const KNOWN_KEYS: Record<string, string[]> = {
-  root: ['project', 'registry', 'build', 'modules', 'preview', 'router', 'gate'],
+  root: ['project', 'registry', 'build', 'modules', 'preview', 'router', 'gate', 'environments'],
   preview: ['domain', 'ttl', 'maxLifetime', 'drainSeconds', 'readyTimeoutSeconds'],
   router: ['bind', 'port', 'adminPort', 'image'],
   component: [
@@ -280,6 +290,35 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
       });
     }
   }
+  const environments: Record<string, ResolvedReleaseEnvironment> = {};
+  for (const [name, e] of Object.entries(parsed.environments)) {
+    const replicas: Record<string, number> = {};
+    for (const c of components)
+      replicas[c.id] = c.kind === 'storage' ? 1 : typeof e.replicas === 'number' ? e.replicas : 1;
+    if (typeof e.replicas !== 'number') {
+      for (const [id, count] of Object.entries(e.replicas)) {
+        const target = components.find((c) => c.id === id);
+        if (!target)
+          problems.push({
+            path: `environments.${name}.replicas.${id}`,
+            message: 'unknown component; use <module>/<component>',
+          });
+        else if (target.kind === 'storage' && count !== 1)
+          problems.push({
+            path: `environments.${name}.replicas.${id}`,
+            message: 'a storage runs exactly one container',
+          });
+        else replicas[id] = count;
+      }
+    }
+    environments[name] = {
+      name,
+      replicas,
+      drainMs: e.drainSeconds * 1000,
+      readyTimeoutMs: e.readyTimeoutSeconds * 1000,
+      keep: e.keep,
+    };
+  }
   const ordered = problems.length === 0 ? dependencyOrder(components, problems) : components;
   if (problems.length > 0) throw configInvalid(problems, configFile);
   return {
@@ -302,6 +341,7 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
       adminPort: parsed.router.adminPort,
       image: parsed.router.image,
     },
+    environments,
   };
 }
 

@@ -95,6 +95,19 @@ export const routerSchema = z.strictObject({
   image: z.string().optional(),
 });
 
+/** A long-lived environment (staging, production): deployed and promoted to, never expiring. */
+export const releaseEnvironmentSchema = z.strictObject({
+  /** Containers per front or back component (all of them, or per `<module>/<component>`); storage runs one. */
+  replicas: z
+    .union([z.number().int().min(1).max(20), z.record(z.string(), z.number().int().min(1).max(20))])
+    .default(1),
+  /** How long old containers keep serving in-flight requests after the router switched away. */
+  drainSeconds: z.number().min(0).max(600).default(5),
+  readyTimeoutSeconds: z.number().int().min(1).max(3600).default(120),
+  /** How many releases `slipway history` keeps and `slipway rollback --to` can return to. */
+  keep: z.number().int().min(1).max(100).default(10),
+});
+
 export const configSchema = z.strictObject({
   project: nameSchema,
   registry: registrySchema,
@@ -115,6 +128,8 @@ export const configSchema = z.strictObject({
     readyTimeoutSeconds: 120,
   }),
   router: routerSchema.default({ bind: '127.0.0.1', port: 8080, adminPort: 2019 }),
+  /** Long-lived environments by name, e.g. staging and production. */
+  environments: z.record(nameSchema, releaseEnvironmentSchema).default({}),
   /** The quality gate: thresholds, per-module overrides, tool commands, reports, SonarQube (see quality/README.md). */
   gate: gateConfigSchema.optional(),
 });

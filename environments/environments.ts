@@ -30,7 +30,10 @@ export async function planUp(context: EnvContext, branch: string, modules: strin
       fix: 'pass the branch, e.g. `slipway env up "$CI_COMMIT_REF_NAME"`',
     });
   const existing = context.engine ? await context.engine.listEnvironments(context.config.project) : [];
-  const name = environmentName(branch, takenNames(existing));
+  const taken = takenNames(existing);
+  // a branch called `staging` must not take over the staging environment
+  for (const release of Object.keys(context.config.environments)) if (!taken.has(release)) taken.set(release, '\u0000release');
+  const name = environmentName(branch, taken);
   const current = existing.find((e) => e.name === name);
   return planEnvironment({
     config: context.config,
@@ -103,6 +106,8 @@ export function gcCandidates(
 ): GcCandidate[] {
   const candidates: GcCandidate[] = [];
   for (const environment of environments) {
+    // staging and production are removed on purpose, never by gc
+    if (environment.lifetime === 'release') continue;
     if (Date.parse(environment.maxExpiresAt) <= now.getTime()) candidates.push({ environment, reason: 'max-lifetime' });
     else if (Date.parse(environment.expiresAt) <= now.getTime()) candidates.push({ environment, reason: 'expired' });
     else if (openBranches && !openBranches.includes(environment.branch))

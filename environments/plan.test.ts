@@ -158,6 +158,7 @@ describe('gcCandidates', () => {
       status: 'ready',
       modules: [],
       urls: {},
+      lifetime: 'preview',
       components: [],
     };
   }
@@ -172,6 +173,8 @@ describe('gcCandidates', () => {
       ['idle', 'expired'],
       ['old', 'max-lifetime'],
     ]);
+    // a release environment is never collected, expired-looking or not
+    expect(gcCandidates([{ ...list[1]!, name: 'production', lifetime: 'release' }], now, [])).toEqual([]);
     expect(gcCandidates(list, now, ['fresh']).map((c) => [c.environment.name, c.reason])).toEqual([
       ['idle', 'expired'],
       ['old', 'max-lifetime'],

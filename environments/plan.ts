@@ -34,6 +34,8 @@ export interface EnvComponent {
   hostname: string;
   /** Unique per version, so the old and the new container can run side by side. */
   containerName: string;
+  /** One name per replica: the container name itself for one replica, `<name>-<i>` for several. */
+  containerNames: string[];
   port: number;
   health: string | undefined;
   env: Record<string, string>;
@@ -45,6 +47,8 @@ export interface EnvComponent {
 }
 
 export interface EnvPlan {
+  /** Previews expire; release environments (staging, production) live until removed. */
+  lifetime: 'preview' | 'release';
   project: string;
   branch: string;
   name: string;
@@ -58,6 +62,10 @@ export interface EnvPlan {
   drainMs: number;
   readyTimeoutMs: number;
   urls: Record<string, string>;
+}
+
+function replicaNames(base: string, replicas: number): string[] {
+  return replicas === 1 ? [base] : Array.from({ length: replicas }, (_, i) => `${base}-${i + 1}`);
 }
 
 export function envVarPrefix(id: string): string {
@@ -132,7 +140,12 @@ export interface PlanEnvironmentInput {
   now: Date;
   /** When the environment already exists: its creation time, which the maximum lifetime counts from. */
   createdAt: string | undefined;
+  /** A release environment (config `environments.<name>`): replicas, no expiry. */
+  release?: { replicas: Record<string, number>; drainMs: number; readyTimeoutMs: number };
 }
+
+/** Far enough never to expire: release environments are removed on purpose, never by gc. */
+const NEVER = '9999-12-31T00:00:00.000Z';
 
 export function planEnvironment(input: PlanEnvironmentInput): EnvPlan {
   const { config, manifest, branch, name, now } = input;
@@ -178,6 +191,10 @@ export function planEnvironment(input: PlanEnvironmentInput): EnvPlan {
       version,
       hostname,
       containerName: `slipway.${config.project}.${name}.${hostname}.${gen}`,
+      containerNames: replicaNames(
+        `slipway.${config.project}.${name}.${hostname}.${gen}`,
+        input.release?.replicas[c.id] ?? 1,
+      ),
       port: c.port!,
       health: c.health,
       env,
@@ -201,7 +218,26 @@ export function planEnvironment(input: PlanEnvironmentInput): EnvPlan {
   const createdAt = input.createdAt ?? now.toISOString();
   const maxExpiresAt = new Date(Date.parse(createdAt) + config.preview.maxLifetimeMs);
   const idleExpiry = new Date(now.getTime() + config.preview.ttlMs);
+  if (input.release) {
+    return {
+      lifetime: 'release',
+      project: config.project,
+      branch: branch,
+      name,
+      slug: name,
+      network: networkName(config.project, name),
+      components,
+      createdAt,
+      expiresAt: NEVER,
+      maxExpiresAt: NEVER,
+      modules: [...new Set(components.map((c) => c.module))],
+      drainMs: input.release.drainMs,
+      readyTimeoutMs: input.release.readyTimeoutMs,
+      urls: Object.fromEntries(components.filter((c) => c.route).map((c) => [c.id, c.route!.url])),
+    };
+  }
   return {
+    lifetime: 'preview',
     project: config.project,
     branch,
     name,

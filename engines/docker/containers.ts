@@ -21,6 +21,7 @@ export interface ContainerSummary {
 export interface ContainerDetails {
   Id: string;
   Name: string;
+  RestartCount: number;
   State: { Running: boolean; Status: string; ExitCode: number; Restarting: boolean };
   Config: { Labels: Record<string, string>; Image: string };
   NetworkSettings: { Networks: Record<string, { IPAddress: string; Aliases: string[] | null }> };

@@ -31,6 +31,8 @@ export const ENV_LABEL = {
   status: 'dev.slipway.status',
   modules: 'dev.slipway.modules',
   urls: 'dev.slipway.urls',
+  lifetime: 'dev.slipway.lifetime',
+  release: 'dev.slipway.release',
 } as const;
 
 export interface ComponentState {
@@ -55,7 +57,26 @@ export interface EnvironmentState {
   status: 'ready' | 'failed' | 'unknown';
   modules: string[];
   urls: Record<string, string>;
+  lifetime: 'preview' | 'release';
   components: ComponentState[];
+}
+
+/** One deploy, promote or rollback of a release environment, as `slipway history` lists it. */
+export interface ReleaseRecord {
+  project: string;
+  env: string;
+  id: string;
+  kind: 'deploy' | 'promote' | 'rollback';
+  version: string;
+  commit: string | null;
+  /** component id -> image reference (repo@sha256:… once pushed) */
+  images: Record<string, string>;
+  inputDigests: Record<string, string>;
+  who: string;
+  at: string;
+  result: 'succeeded' | 'failed';
+  reason: string;
+  from: string | null;
 }
 
 export interface UpOptions {
@@ -103,8 +124,12 @@ async function waitReady(
   while (Date.now() < deadline) {
     const details = await runtime.inspectContainer(containerId);
     if (!details) return { ok: false, reason: 'the container disappeared' };
+    // the restart policy brings a crashing process back: a crash is a crash, whether it is restarting or not
     if (!details.State.Running && !details.State.Restarting) {
       return { ok: false, reason: `the container exited with code ${details.State.ExitCode}` };
+    }
+    if (details.RestartCount > 0 || details.State.Restarting) {
+      return { ok: false, reason: `the container exited and was restarted ${details.RestartCount} time(s)` };
     }
     const ip = details.NetworkSettings.Networks[network]?.IPAddress;
     if (ip) {
@@ -167,6 +192,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         status: (l[ENV_LABEL.status] as EnvironmentState['status']) ?? 'unknown',
         modules: (l[ENV_LABEL.modules] ?? '').split(',').filter(Boolean),
         urls: JSON.parse(l[ENV_LABEL.urls] ?? '{}') as Record<string, string>,
+        lifetime: l[ENV_LABEL.lifetime] === 'release' ? 'release' : 'preview',
         components: [],
       });
     }
@@ -188,6 +214,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
           status: 'unknown',
           modules: [],
           urls: {},
+          lifetime: 'preview',
           components: [],
         };
         environments.set(key, env);
@@ -220,6 +247,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
       [ENV_LABEL.status]: status,
       [ENV_LABEL.modules]: plan.modules.join(','),
       [ENV_LABEL.urls]: JSON.stringify(plan.urls),
+      [ENV_LABEL.lifetime]: plan.lifetime,
     };
     // labels cannot change: write a new record, then replace the old one with it
     const next = `${name}.next`;
@@ -354,10 +382,10 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
           [ENV_LABEL.component]: c.id,
           [ENV_LABEL.role]: 'component',
         });
-        const current = existing.find((e) => e.Names[0] === `/${c.containerName}`);
-        const others = existing.filter((e) => e !== current);
-        let containerId = current?.Id;
-        if (!containerId) {
+        const byName = new Map(existing.map((e) => [e.Names[0]!.replace(/^\//, ''), e]));
+        const others = existing.filter((e) => !c.containerNames.includes(e.Names[0]!.replace(/^\//, '')));
+        const missing = c.containerNames.filter((n) => !byName.has(n));
+        if (missing.length > 0) {
           await ensureImage(c.image);
           if (c.storage) {
             // one database per volume: the old container stops before the new one opens the data
@@ -377,43 +405,47 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
           if (c.storage)
             for (const target of Object.keys(image?.Config.Volumes ?? {})) volumes[c.storage.volume] = target;
           if (c.storage && Object.keys(volumes).length === 0) volumes[c.storage.volume] = '/var/lib/postgresql/data';
-          progress(`${c.id}: starting ${c.version}`);
-          containerId = await runtime.createContainer({
-            name: c.containerName,
-            image: c.image,
-            env: c.env,
-            labels: componentLabels(plan, c),
-            network: plan.network,
-            aliases: c.storage ? [c.hostname, uniqueAlias(c.containerName)] : [uniqueAlias(c.containerName)],
-            volumes,
-          });
-          createdHere.push(containerId);
+          progress(
+            `${c.id}: starting ${c.version}${c.containerNames.length > 1 ? ` (${c.containerNames.length} replicas)` : ''}`,
+          );
+          for (const name of missing) {
+            const id = await runtime.createContainer({
+              name,
+              image: c.image,
+              env: c.env,
+              labels: componentLabels(plan, c),
+              network: plan.network,
+              aliases: c.storage ? [c.hostname, uniqueAlias(name)] : [uniqueAlias(name)],
+              volumes,
+            });
+            createdHere.push(id);
+            byName.set(name, { Id: id } as (typeof existing)[number]);
+          }
           result.changed.push(c.id);
         } else result.unchanged.push(c.id);
-        await runtime.startContainer(containerId);
-        const ready = await waitReady(runtime, containerId, plan.network, c, plan.readyTimeoutMs);
-        if (!ready.ok) {
-          const logs = await runtime.logs(containerId, 15);
-          throw new SlipwayError('ENV_FAILED', `${c.id} never became ready: ${ready.reason}`, {
-            fix: `look at its last log lines below, fix ${c.id}, rebuild and rerun \`slipway env up\``,
+        const ids = c.containerNames.map((n) => byName.get(n)!.Id);
+        await Promise.all(ids.map((id) => runtime.startContainer(id)));
+        const readiness = await Promise.all(
+          ids.map((id) => waitReady(runtime, id, plan.network, c, plan.readyTimeoutMs)),
+        );
+        const notReady = readiness.findIndex((r) => !r.ok);
+        if (notReady >= 0) {
+          const logs = await runtime.logs(ids[notReady]!, 15);
+          const failure = readiness[notReady] as { ok: false; reason: string };
+          throw new SlipwayError('ENV_FAILED', `${c.id} never became ready: ${failure.reason}`, {
+            fix: `look at its last log lines below, fix ${c.id}, rebuild and rerun`,
             details: logs.map((l) => `${c.id} | ${l}`),
           });
         }
-        if (c.storage) await applyMigrations(containerId, c, progress);
+        if (c.storage) await applyMigrations(ids[0]!, c, progress);
         if (c.route) {
-          const upstream = `${uniqueAlias(c.containerName)}:${c.port}`;
+          const upstreams = c.containerNames.map((n) => `${uniqueAlias(n)}:${c.port}`);
           const labels = { project: plan.project, env: plan.name };
           // the preview host and the internal stable name switch together, in one router change
           await router.applyRoutes({
             upsert: [
-              { id: c.route.id, hosts: [c.route.host], upstreams: [upstream], labels },
-              {
-                id: `${c.route.id}.internal`,
-                hosts: [c.hostname],
-                upstreams: [upstream],
-                sourceRanges: [network.subnet],
-                labels,
-              },
+              { id: c.route.id, hosts: [c.route.host], upstreams, labels },
+              { id: `${c.route.id}.internal`, hosts: [c.hostname], upstreams, sourceRanges: [network.subnet], labels },
             ],
           });
         }
@@ -421,10 +453,12 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
           // in-flight requests finish on the old containers before they get SIGTERM (and they drain on SIGTERM too)
           progress(`${c.id}: switched to ${c.version}; draining ${others.length} old container(s)`);
           await sleep(plan.drainMs);
-          for (const old of others) {
-            await runtime.stopContainer(old.Id, 30);
-            await runtime.removeContainer(old.Id);
-          }
+          await Promise.all(
+            others.map(async (old) => {
+              await runtime.stopContainer(old.Id, 30);
+              await runtime.removeContainer(old.Id);
+            }),
+          );
         }
       }
       // components that left the environment (fewer modules than before)
@@ -475,7 +509,35 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
     };
   }
 
-  return { listEnvironments, up, down };
+  /** Keeps a release record on the engine (a never-started container's label), pruning beyond `keep`. */
+  async function recordRelease(record: ReleaseRecord, image: string, keep: number): Promise<void> {
+    const name = `slipway.${record.project}.${record.env}.release.${record.id}`;
+    await runtime.createRecord(name, image, {
+      [ENV_LABEL.role]: 'release-record',
+      [ENV_LABEL.project]: record.project,
+      [ENV_LABEL.env]: record.env,
+      [ENV_LABEL.release]: JSON.stringify(record),
+    });
+    const all = await listReleases(record.project, record.env);
+    for (const old of all.slice(keep)) {
+      await runtime.removeContainer(`slipway.${record.project}.${record.env}.release.${old.id}`);
+    }
+  }
+
+  /** Newest first. */
+  async function listReleases(project: string, env: string): Promise<ReleaseRecord[]> {
+    const records = await runtime.listContainers({
+      [ENV_LABEL.role]: 'release-record',
+      [ENV_LABEL.project]: project,
+      [ENV_LABEL.env]: env,
+    });
+    return records
+      .map((r) => JSON.parse(r.Labels[ENV_LABEL.release] ?? '{}') as ReleaseRecord)
+      .filter((r) => r.id)
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+  }
+
+  return { listEnvironments, up, down, recordRelease, listReleases };
 }
 
 export type DockerEnvironments = ReturnType<typeof createDockerEnvironments>;

@@ -1,0 +1,140 @@
+// `slipway deploy|promote|rollback|history`: release environments (staging, production) on the Docker engine.
+import type { ReleaseRecord } from '../engines/docker/environments.js';
+import type { ReleaseContext } from '../environments/releases.js';
+import type { CliCommand, CommandContext } from './command.js';
+
+async function releaseContext(command: CommandContext): Promise<ReleaseContext> {
+  const [
+    { loadConfig },
+    { createDockerRuntime },
+    { createRouter },
+    { createDockerEnvironments },
+    { createRegistryClient },
+  ] = await Promise.all([
+    import('../config/load.js'),
+    import('../engines/docker/containers.js'),
+    import('../engines/docker/router.js'),
+    import('../engines/docker/environments.js'),
+    import('../registry/client.js'),
+  ]);
+  const config = await loadConfig({ cwd: command.cwd, configFile: command.flags.config as string | undefined });
+  const router = createRouter({
+    bind: config.router.bind,
+    port: config.router.port,
+    adminPort: config.router.adminPort,
+    image: config.router.image,
+    containerName: config.router.port === 8080 ? 'slipway-router' : `slipway-router-${config.router.port}`,
+  });
+  return {
+    config,
+    engine: createDockerEnvironments(createDockerRuntime(), router),
+    registry: createRegistryClient({ host: config.registry.host, insecure: config.registry.insecure }),
+    progress: (line) => command.out.info(line),
+    env: command.env,
+  };
+}
+
+async function usage(message: string, fix: string): Promise<never> {
+  const { SlipwayError } = await import('../core/errors.js');
+  throw new SlipwayError('USAGE', message, { fix });
+}
+
+function summary(record: ReleaseRecord, urls: Record<string, string>) {
+  return {
+    env: record.env,
+    kind: record.kind,
+    version: record.version,
+    from: record.from,
+    images: record.images,
+    urls,
+  };
+}
+
+function human(record: ReleaseRecord, urls: Record<string, string>): string {
+  return [
+    `${record.kind} of ${record.version} to ${record.env} succeeded${record.from ? ` (from ${record.from})` : ''}`,
+    ...Object.entries(record.images).map(([id, image]) => `  ${id.padEnd(20)} ${image}`),
+    ...Object.entries(urls).map(([id, url]) => `  ${id.padEnd(20)} ${url}`),
+  ].join('\n');
+}
+
+export const deployCommand: CliCommand = {
+  name: 'deploy',
+  summary: 'roll the current build manifest out to a release environment, with zero downtime',
+  usage: 'slipway deploy <env> [--force] [--json]',
+  description:
+    'New containers start and pass their health check before the router switches; the old ones drain, then stop.\nA release that never gets ready leaves the previous one serving and exits 1.',
+  flags: { force: { type: 'boolean', description: 'deploy even a build older than the one running' } },
+  async run(command) {
+    const [name] = command.positionals;
+    if (!name) await usage('deploy needs an environment name', 'slipway deploy <env>, e.g. slipway deploy staging');
+    const context = await releaseContext(command);
+    const { deploy } = await import('../environments/releases.js');
+    const { plan, record } = await deploy(context, name!, { force: command.flags.force === true });
+    command.out.result(summary(record, plan.urls), () => human(record, plan.urls));
+    return 0;
+  },
+};
+
+export const promoteCommand: CliCommand = {
+  name: 'promote',
+  summary: 'roll out to <to-env> exactly the image digests <from-env> runs (a registry copy, never a rebuild)',
+  usage: 'slipway promote <from-env> <to-env> [--json]',
+  flags: {},
+  async run(command) {
+    const [from, to] = command.positionals;
+    if (!from || !to)
+      await usage(
+        'promote needs two environments',
+        'slipway promote <from-env> <to-env>, e.g. slipway promote staging production',
+      );
+    const context = await releaseContext(command);
+    const { promote } = await import('../environments/releases.js');
+    const { plan, record } = await promote(context, from!, to!);
+    command.out.result(summary(record, plan.urls), () => human(record, plan.urls));
+    return 0;
+  },
+};
+
+export const rollbackCommand: CliCommand = {
+  name: 'rollback',
+  summary: 'return a release environment to its previous release, or to a kept one with --to',
+  usage: 'slipway rollback <env> [--to <version>] [--json]',
+  flags: {
+    to: { type: 'string', value: '<version>', description: 'a version (or release id) from `slipway history <env>`' },
+  },
+  async run(command) {
+    const [name] = command.positionals;
+    if (!name) await usage('rollback needs an environment name', 'slipway rollback <env> [--to <version>]');
+    const context = await releaseContext(command);
+    const { rollback } = await import('../environments/releases.js');
+    const { plan, record } = await rollback(context, name!, command.flags.to as string | undefined);
+    command.out.result(summary(record, plan.urls), () => human(record, plan.urls));
+    return 0;
+  },
+};
+
+export const historyCommand: CliCommand = {
+  name: 'history',
+  summary: 'list the releases of an environment: version, digests, who, when, result',
+  usage: 'slipway history <env> [--json]',
+  flags: {},
+  async run(command) {
+    const [name] = command.positionals;
+    if (!name) await usage('history needs an environment name', 'slipway history <env>');
+    const context = await releaseContext(command);
+    const { history } = await import('../environments/releases.js');
+    const releases = await history(context, name!);
+    command.out.result({ env: name, releases }, () =>
+      releases.length === 0
+        ? `no releases of ${name}`
+        : releases
+            .map(
+              (r) =>
+                `${r.at}  ${r.kind.padEnd(8)} ${r.version.padEnd(16)} ${r.result.padEnd(9)} ${r.who}${r.from ? `  from ${r.from}` : ''}${r.reason ? `  ${r.reason}` : ''}`,
+            )
+            .join('\n'),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,284 @@
+// Release environments (staging, production): deploy the build, promote the very digests another environment
+// runs, roll back to a kept release, and list the history. Rollouts reuse the environment reconciler: new
+// containers ready before the router switches, the old ones drained, and a release that never gets ready
+// leaves the previous one serving.
+import { appendFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResolvedConfig, ResolvedReleaseEnvironment } from '../config/resolve.js';
+import { SlipwayError, isSlipwayError } from '../core/errors.js';
+import { run } from '../core/exec.js';
+import { closest } from '../core/suggest.js';
+import type { DockerEnvironments, ReleaseRecord } from '../engines/docker/environments.js';
+import type { BuildManifest } from '../image-builder/manifest.js';
+import { readBuildManifest } from '../image-builder/manifest.js';
+import type { RegistryClient } from '../registry/client.js';
+import { splitRepository } from '../registry/client.js';
+import { acquireLock, defaultLockDir } from './lock.js';
+import { planEnvironment, type EnvPlan } from './plan.js';
+
+export interface ReleaseContext {
+  config: ResolvedConfig;
+  engine: DockerEnvironments;
+  registry: RegistryClient;
+  progress: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  lockDir?: string;
+  now?: () => Date;
+}
+
+export function releaseEnvironment(config: ResolvedConfig, name: string): ResolvedReleaseEnvironment {
+  const found = config.environments[name];
+  if (!found) {
+    const names = Object.keys(config.environments);
+    const suggestion = closest(name, names);
+    throw new SlipwayError(
+      'ENV_NOT_FOUND',
+      `no release environment "${name}" in the config${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+      {
+        fix:
+          names.length > 0
+            ? `use one of: ${names.join(', ')}`
+            : 'declare it under `environments:` in slipway.config.ts, e.g. environments: { staging: {}, production: { replicas: 2 } }',
+      },
+    );
+  }
+  return found;
+}
+
+function who(env: NodeJS.ProcessEnv): string {
+  return env.GITLAB_USER_LOGIN ?? env.GITHUB_ACTOR ?? env.USER ?? os.userInfo().username;
+}
+
+/** The append-only audit log: one JSON line per deploy, promote and rollback, whatever its result. */
+async function audit(context: ReleaseContext, record: ReleaseRecord): Promise<void> {
+  const dir = path.join(path.dirname(context.lockDir ?? defaultLockDir(context.env)), 'audit');
+  await mkdir(dir, { recursive: true });
+  await appendFile(path.join(dir, `${context.config.project}.jsonl`), `${JSON.stringify(record)}\n`);
+}
+
+/** A manifest naming exactly these images: what promote and rollback deploy instead of the latest build. */
+function manifestOf(
+  config: ResolvedConfig,
+  images: Record<string, string>,
+  inputDigests: Record<string, string>,
+  commit: string | null,
+): BuildManifest {
+  return {
+    version: 1,
+    project: config.project,
+    commit,
+    ref: null,
+    createdAt: new Date().toISOString(),
+    pushed: true,
+    components: Object.fromEntries(
+      Object.entries(images).map(([id, image]) => {
+        const component = config.components.find((c) => c.id === id);
+        const inputDigest = inputDigests[id] ?? '';
+        return [
+          id,
+          {
+            kind: component?.kind ?? 'back',
+            image,
+            repository: image.split('@')[0]!.replace(/:[^/]*$/, ''),
+            tag: `in-${inputDigest.replace(/^sha256:/, '').slice(0, 12)}`,
+            inputDigest,
+            digest: image.includes('@') ? image.split('@')[1]! : null,
+            imageId: '',
+            built: false,
+            reason: 'promoted',
+          },
+        ];
+      }),
+    ),
+  };
+}
+
+async function isAncestor(root: string, older: string, newer: string): Promise<boolean> {
+  const result = await run({ file: 'git', args: ['merge-base', '--is-ancestor', older, newer], cwd: root }).catch(
+    () => undefined,
+  );
+  return result?.code === 0;
+}
+
+async function rollout(
+  context: ReleaseContext,
+  name: string,
+  manifest: BuildManifest,
+  kind: ReleaseRecord['kind'],
+  from: string | null,
+): Promise<{ plan: EnvPlan; record: ReleaseRecord }> {
+  const settings = releaseEnvironment(context.config, name);
+  const now = (context.now ?? (() => new Date()))();
+  const existing = (await context.engine.listEnvironments(context.config.project)).find((e) => e.name === name);
+  const plan = planEnvironment({
+    config: context.config,
+    manifest,
+    branch: name,
+    name,
+    modules: [],
+    now,
+    createdAt: existing?.createdAt,
+    release: settings,
+  });
+  const record: ReleaseRecord = {
+    project: context.config.project,
+    env: name,
+    id: `${now.getTime()}`,
+    kind,
+    version: plan.components[0]?.version ?? 'unknown',
+    commit: manifest.commit,
+    images: Object.fromEntries(plan.components.map((c) => [c.id, c.image])),
+    inputDigests: Object.fromEntries(plan.components.map((c) => [c.id, c.inputDigest])),
+    who: who(context.env),
+    at: now.toISOString(),
+    result: 'succeeded',
+    reason: '',
+    from,
+  };
+  try {
+    await context.engine.up(plan, { keepFailed: false, onProgress: context.progress });
+  } catch (error) {
+    const failed = {
+      ...record,
+      result: 'failed' as const,
+      reason: isSlipwayError(error) ? error.message : String(error),
+    };
+    await context.engine.recordRelease(failed, plan.components[0]!.image, settings.keep).catch(() => undefined);
+    await audit(context, failed);
+    if (isSlipwayError(error) && error.code === 'ENV_FAILED') {
+      throw new SlipwayError('ENV_FAILED', `${kind} to ${name} rolled back: ${error.message}`, {
+        fix: error.fix,
+        details: error.details,
+      });
+    }
+    throw error;
+  }
+  await context.engine.recordRelease(record, plan.components[0]!.image, settings.keep);
+  await audit(context, record);
+  return { plan, record };
+}
+
+async function locked<T>(context: ReleaseContext, name: string, command: string, action: () => Promise<T>): Promise<T> {
+  const lease = await acquireLock(`${context.config.project}.${name}`, {
+    dir: context.lockDir ?? defaultLockDir(context.env),
+    command,
+    onWait: (holder) =>
+      context.progress(
+        `waiting: ${name} is locked by pid ${holder.pid} (${holder.command}) since ${holder.acquiredAt}`,
+      ),
+  });
+  try {
+    return await action();
+  } finally {
+    await lease.release();
+  }
+}
+
+/** Deploys the current build manifest; refuses a build older than the one running unless forced. */
+export async function deploy(context: ReleaseContext, name: string, options: { force: boolean }) {
+  releaseEnvironment(context.config, name);
+  const manifest = await readBuildManifest(context.config.root);
+  if (!manifest)
+    throw new SlipwayError('CONFIG_INVALID', 'no build manifest (.slipway/build.json) to deploy', {
+      fix: 'run `slipway build --push` first',
+    });
+  return locked(context, name, `deploy ${name}`, async () => {
+    const [current] = await context.engine
+      .listReleases(context.config.project, name)
+      .then((r) => r.filter((x) => x.result === 'succeeded'));
+    if (!options.force && current?.commit && manifest.commit && current.commit !== manifest.commit) {
+      if (await isAncestor(context.config.root, manifest.commit, current.commit)) {
+        throw new SlipwayError(
+          'USAGE',
+          `${name} runs ${current.version}, newer than this build (sha-${manifest.commit.slice(0, 12)})`,
+          {
+            fix: 'deploy a newer build, use `slipway rollback` to go back, or pass --force',
+          },
+        );
+      }
+    }
+    return rollout(context, name, manifest, 'deploy', null);
+  });
+}
+
+/**
+ * Promotes exactly the images `from` runs: every manifest is copied in the registry first (all or nothing), then
+ * the same digests roll out to `to`. Nothing is rebuilt.
+ */
+export async function promote(context: ReleaseContext, from: string, to: string) {
+  releaseEnvironment(context.config, to);
+  const source = (await context.engine.listEnvironments(context.config.project)).find((e) => e.name === from);
+  if (!source || source.components.length === 0) {
+    throw new SlipwayError('ENV_NOT_FOUND', `nothing runs in ${from} to promote`, {
+      fix: `deploy to ${from} first (slipway deploy ${from})`,
+    });
+  }
+  const images: Record<string, string> = {};
+  const inputDigests: Record<string, string> = {};
+  for (const c of source.components) {
+    images[c.id] = c.image;
+    inputDigests[c.id] = c.inputDigest;
+  }
+  const [sourceRelease] = await context.engine.listReleases(context.config.project, from);
+  // the copy: each manifest, by digest, under a tag naming the target, before anything changes in `to`
+  const copies = Object.values(images).filter((image) => image.includes('@sha256:'));
+  const fetched: { name: string; digest: string; manifest: import('../registry/client.js').Manifest }[] = [];
+  for (const image of copies) {
+    const [repository, digest] = image.split('@') as [string, string];
+    const { name } = splitRepository(repository);
+    const manifest = await context.registry.getManifest(name, digest);
+    if (!manifest) {
+      throw new SlipwayError('REGISTRY_ERROR', `${image} is not in the registry`, {
+        fix: `push it (slipway build --push) and redeploy ${from}`,
+      });
+    }
+    fetched.push({ name, digest, manifest });
+  }
+  return locked(context, to, `promote ${from} ${to}`, async () => {
+    for (const { name, manifest } of fetched) await context.registry.putManifest(name, `${to}`, manifest);
+    return rollout(
+      context,
+      to,
+      manifestOf(context.config, images, inputDigests, sourceRelease?.commit ?? null),
+      'promote',
+      from,
+    );
+  });
+}
+
+/** Rolls back to the release before the current one, or to the kept release of `--to <version>`. */
+export async function rollback(context: ReleaseContext, name: string, to: string | undefined) {
+  releaseEnvironment(context.config, name);
+  return locked(context, name, `rollback ${name}`, async () => {
+    const releases = (await context.engine.listReleases(context.config.project, name)).filter(
+      (r) => r.result === 'succeeded',
+    );
+    const target = to
+      ? releases.find((r) => r.version === to || r.id === to)
+      : releases.find((r, i) => i > 0 && r.version !== releases[0]!.version);
+    if (!target) {
+      throw new SlipwayError(
+        'ENV_NOT_FOUND',
+        to ? `no kept release ${to} of ${name}` : `${name} has no earlier release to go back to`,
+        {
+          fix: `see \`slipway history ${name}\` for the releases kept`,
+        },
+      );
+    }
+    return rollout(
+      context,
+      name,
+      manifestOf(context.config, target.images, target.inputDigests, target.commit),
+      'rollback',
+      target.version,
+    );
+  });
+}
+
+export async function history(
+  context: Pick<ReleaseContext, 'config' | 'engine'>,
+  name: string,
+): Promise<ReleaseRecord[]> {
+  return context.engine.listReleases(context.config.project, name);
+}

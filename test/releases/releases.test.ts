@@ -1,0 +1,204 @@
+// Given the example app with staging and production environments, when builds are deployed, promoted and rolled
+// back under load, then no request fails, production runs exactly staging's digests, a release that never gets
+// ready leaves the previous one serving, and history tells what happened.
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { docker, removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
+import { copyExample, git, type TempProject } from '../helpers/project.js';
+
+const ROUTER_PORT = 18880;
+
+interface Reply {
+  status: number;
+  text: string;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+function once(host: string, pathname: string, fresh: boolean): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(
+        { host: '127.0.0.1', port: ROUTER_PORT, path: pathname, headers: { Host: host }, agent: fresh ? false : agent },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      )
+      .on('error', reject);
+  });
+}
+
+/** A GET through the router; like browsers and k6, a request that died on a reused connection is sent once more. */
+async function get(url: string): Promise<Reply> {
+  const { hostname, pathname, search } = new URL(url);
+  try {
+    return await once(hostname, `${pathname}${search}`, false);
+  } catch {
+    return once(hostname, `${pathname}${search}`, true);
+  }
+}
+
+async function load(urls: string[], until: () => boolean): Promise<{ ok: number; failed: string[] }> {
+  const result = { ok: 0, failed: [] as string[] };
+  await Promise.all(
+    Array.from({ length: 6 }, async (_, w) => {
+      for (let i = w; !until(); i++) {
+        const url = urls[i % urls.length]!;
+        try {
+          const reply = await get(url);
+          if (reply.status === 200) result.ok++;
+          else result.failed.push(`${url} ${reply.status} ${reply.text.slice(0, 80)}`);
+        } catch (error) {
+          result.failed.push(`${url} ${(error as Error).message}`);
+        }
+      }
+    }),
+  );
+  return result;
+}
+
+/** Runs `action` while loading `urls`, starting the load first and stopping it right after. */
+async function underLoad<T>(urls: string[], action: () => Promise<T>) {
+  let done = false;
+  const traffic = load(urls, () => done);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  try {
+    return { value: await action(), traffic: await (async () => ((done = true), traffic))() };
+  } finally {
+    done = true;
+    await traffic;
+  }
+}
+
+async function runningImages(project: string, env: string): Promise<Record<string, string>> {
+  const list = await docker.listContainers({
+    filters: JSON.stringify({
+      label: [`dev.slipway.project=${project}`, `dev.slipway.env=${env}`, 'dev.slipway.role=component'],
+    }),
+  });
+  return Object.fromEntries(list.map((c) => [c.Labels['dev.slipway.component']!, c.Labels['dev.slipway.image']!]));
+}
+
+describe.runIf(await shouldRunEngineTests())('release environments: deploy, promote, rollback, history', () => {
+  let example: TempProject;
+  const env = { SLIPWAY_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'slipway-state-')) };
+  let urls: Record<string, string> = {};
+  const versions: string[] = [];
+
+  async function change(file: string, text: string, message: string): Promise<void> {
+    await appendFile(path.join(example.dir, file), text);
+    git(example.dir, 'commit', '-qam', message);
+    const build = await runCli(['build', '--push'], { cwd: example.dir, env });
+    expect(build.code, build.stderr).toBe(0);
+  }
+
+  beforeAll(async () => {
+    example = await copyExample('rel');
+    const configFile = path.join(example.dir, 'slipway.config.ts');
+    const config = await readFile(configFile, 'utf8');
+    await writeFile(
+      configFile,
+      config.replace(
+        "registry: { url: '127.0.0.1:5000' },",
+        `registry: { url: '127.0.0.1:5000' },\n  router: { port: ${ROUTER_PORT}, adminPort: ${ROUTER_PORT - 6000} },\n  environments: { staging: { drainSeconds: 1, readyTimeoutSeconds: 15 }, production: { replicas: 2, drainSeconds: 1 } },`,
+      ),
+    );
+    git(example.dir, 'commit', '-qam', 'chore: release environments');
+    const build = await runCli(['build', '--push'], { cwd: example.dir, env });
+    expect(build.code, build.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    for (const name of ['staging', 'production']) await runCli(['env', 'down', name], { cwd: example.dir, env });
+    agent.destroy();
+    await removeProjectImages(example.project);
+    await example.cleanup();
+  });
+
+  it('deploys to staging and promotes the same digests to production (two replicas)', async () => {
+    const staging = await runCli(['deploy', 'staging', '--json'], { cwd: example.dir, env });
+    expect(staging.code, staging.stderr).toBe(0);
+    const promoted = await runCli(['promote', 'staging', 'production', '--json'], { cwd: example.dir, env });
+    expect(promoted.code, promoted.stderr).toBe(0);
+    urls = (promoted.json as { urls: Record<string, string> }).urls;
+    versions.push((promoted.json as { version: string }).version);
+    expect(await runningImages(example.project, 'production')).toEqual(await runningImages(example.project, 'staging'));
+    for (const image of Object.values(await runningImages(example.project, 'production')))
+      expect(image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    const replicas = await docker.listContainers({
+      filters: JSON.stringify({
+        label: [
+          `dev.slipway.project=${example.project}`,
+          'dev.slipway.env=production',
+          'dev.slipway.component=students/api',
+        ],
+      }),
+    });
+    expect(replicas).toHaveLength(2);
+    expect((await get(`${urls['students/web']}/api/students`)).status).toBe(200);
+  });
+
+  it('promotes a new back and front under load with zero failed requests and equal digests', async () => {
+    await change('students/api/src/server.js', '\n// release 2\n', 'feat(students): release 2');
+    await appendFile(path.join(example.dir, 'students/web/public/style.css'), '\n/* release 2 */\n');
+    git(example.dir, 'commit', '-qam', 'feat(students): new look');
+    expect((await runCli(['build', '--push'], { cwd: example.dir, env })).code).toBe(0);
+    expect((await runCli(['deploy', 'staging'], { cwd: example.dir, env })).code).toBe(0);
+    const { value: promoted, traffic } = await underLoad(
+      [
+        `${urls['students/web']}/api/students`,
+        `${urls['students/api']}/api/students`,
+        `${urls['students/web']}/style.css`,
+      ],
+      () => runCli(['promote', 'staging', 'production', '--json'], { cwd: example.dir, env }),
+    );
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(traffic.failed.slice(0, 5)).toEqual([]);
+    expect(traffic.ok).toBeGreaterThan(100);
+    versions.push((promoted.json as { version: string }).version);
+    expect(versions[1]).not.toBe(versions[0]);
+    expect(await runningImages(example.project, 'production')).toEqual(await runningImages(example.project, 'staging'));
+    expect((await get(`${urls['students/web']}/style.css`)).text).toContain('release 2');
+  });
+
+  it('rolls a release whose back never gets ready back by itself, with zero failed requests', async () => {
+    await change('students/api/src/server.js', '\nprocess.exit(3);\n', 'fix(students): a broken release');
+    const before = await runningImages(example.project, 'staging');
+    const stagingUrls = Object.fromEntries(
+      Object.entries(urls).map(([id, url]) => [id, url.replace('--production', '--staging')]),
+    );
+    const { value: deployed, traffic } = await underLoad([`${stagingUrls['students/web']}/api/students`], () =>
+      runCli(['deploy', 'staging'], { cwd: example.dir, env }),
+    );
+    expect(deployed.code).toBe(1);
+    expect(deployed.stderr).toMatch(
+      /^error ENV_FAILED: deploy to staging rolled back: students\/api never became ready: the container exited/m,
+    );
+    expect(traffic.failed.slice(0, 5)).toEqual([]);
+    expect(await runningImages(example.project, 'staging')).toEqual(before);
+  });
+
+  it('rolls back with --to a previous version, and lists the history', async () => {
+    const back = await runCli(['rollback', 'production', '--to', versions[0]!, '--json'], { cwd: example.dir, env });
+    expect(back.code, back.stderr).toBe(0);
+    expect((back.json as { version: string }).version).toBe(versions[0]);
+    expect((await get(`${urls['students/web']}/style.css`)).text).not.toContain('release 2');
+    const history = await runCli(['history', 'production', '--json'], { cwd: example.dir, env });
+    const releases = (history.json as { releases: { kind: string; version: string; result: string }[] }).releases;
+    expect(releases.map((r) => [r.kind, r.version, r.result])).toEqual([
+      ['rollback', versions[0], 'succeeded'],
+      ['promote', versions[1], 'succeeded'],
+      ['promote', versions[0], 'succeeded'],
+    ]);
+    const staging = await runCli(['history', 'staging', '--json'], { cwd: example.dir, env });
+    expect((staging.json as { releases: { result: string }[] }).releases[0]!.result).toBe('failed');
+  });
+});

@@ -6,7 +6,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: [
-        '{cli,config,core,engines,environments,image-builder,pipelines,platforms,quality,registry,release}/**/*.ts',
+        '{cli,config,core,engines,environments,image-builder,loadtest,pipelines,platforms,quality,registry,release}/**/*.ts',
       ],
       exclude: ['**/*.test.ts'],
     },
@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{cli,config,core,engines,environments,image-builder,pipelines,platforms,quality,registry,release}/**/*.test.ts',
+            '{cli,config,core,engines,environments,image-builder,loadtest,pipelines,platforms,quality,registry,release}/**/*.test.ts',
           ],
         },
       },

@@ -8,6 +8,7 @@ import { configCheckCommand, configSchemaCommand } from './config.js';
 import { deployCommand, historyCommand, promoteCommand, rollbackCommand } from './deploy.js';
 import { envDownCommand, envGcCommand, envLsCommand, envUpCommand } from './env.js';
 import { gateCommand } from './gate.js';
+import { loadtestCommand } from './loadtest.js';
 import { releaseCommand, releasePlanCommand } from './release.js';
 
 export const COMMANDS: CliCommand[] = [
@@ -21,6 +22,7 @@ export const COMMANDS: CliCommand[] = [
   rollbackCommand,
   historyCommand,
   gateCommand,
+  loadtestCommand,
   releasePlanCommand,
   releaseCommand,
   configCheckCommand,

@@ -90,7 +90,7 @@ export function parseDuration(text: string): number {
 
 /** Keys each strict object accepts, to suggest the right one for a typo. */
 const KNOWN_KEYS: Record<string, string[]> = {
-  root: ['project', 'registry', 'build', 'modules', 'preview', 'router', 'gate', 'environments'],
+  root: ['project', 'registry', 'build', 'modules', 'preview', 'router', 'gate', 'environments', 'loadtest'],
   preview: ['domain', 'ttl', 'maxLifetime', 'drainSeconds', 'readyTimeoutSeconds'],
   router: ['bind', 'port', 'adminPort', 'image'],
   component: [

@@ -1,6 +1,7 @@
 // The zod schema of slipway.config.ts: the single source of the config's shape, its types and its JSON Schema.
 import { z } from 'zod';
 import { gateConfigSchema } from './gate-schema.js';
+import { loadtestConfigSchema } from '../loadtest/schema.js';
 
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const NAME_HINT = 'lowercase letters, digits and inner dashes, at most 40 characters';
@@ -132,6 +133,8 @@ export const configSchema = z.strictObject({
   environments: z.record(nameSchema, releaseEnvironmentSchema).default({}),
   /** The quality gate: thresholds, per-module overrides, tool commands, reports, SonarQube (see quality/README.md). */
   gate: gateConfigSchema.optional(),
+  /** Load tests: k6 binary, default load, thresholds, regression tolerances, baselines, reports (see loadtest/README.md). */
+  loadtest: loadtestConfigSchema.optional(),
 });
 
 /** What the user writes (defaults optional). */

@@ -32,7 +32,8 @@ export async function planUp(context: EnvContext, branch: string, modules: strin
   const existing = context.engine ? await context.engine.listEnvironments(context.config.project) : [];
   const taken = takenNames(existing);
   // a branch called `staging` must not take over the staging environment
-  for (const release of Object.keys(context.config.environments)) if (!taken.has(release)) taken.set(release, '\u0000release');
+  for (const release of Object.keys(context.config.environments))
+    if (!taken.has(release)) taken.set(release, '\u0000release');
   const name = environmentName(branch, taken);
   const current = existing.find((e) => e.name === name);
   return planEnvironment({

@@ -59,4 +59,6 @@ YAML
 fi
 
 bash "$root/examples/scolarite/base-images/build.sh"
+# k6 for `slipway loadtest` and its tests: built once from the Go module proxy (3-4 minutes cold), then cached
+bash "$here/install-k6.sh" >/dev/null
 log "machine ready"

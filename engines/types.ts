@@ -10,6 +10,8 @@ export interface ImageInfo {
   /** `repo@sha256:...` for each registry the image was pushed to or pulled from. */
   repoDigests: string[];
   created: string;
+  /** Bytes, as the engine reports the image's size. */
+  size: number;
 }
 
 export interface BuildRequest {

@@ -38,6 +38,7 @@ function manifest(): BuildManifest {
     inputDigest: `sha256:${id.length}${'a'.repeat(63)}`,
     digest: `sha256:${'d'.repeat(64)}`,
     imageId: 'sha256:1',
+    size: 1000,
     built: true,
     reason: 'no image for this input',
   });

@@ -85,6 +85,7 @@ function manifestOf(
             inputDigest,
             digest: image.includes('@') ? image.split('@')[1]! : null,
             imageId: '',
+            size: null,
             built: false,
             reason: 'promoted',
           },

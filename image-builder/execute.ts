@@ -117,12 +117,14 @@ async function gatherFacts(
   options: BuildOptions,
   collected: ComponentInputs[],
   localTags: Map<string, string[]>,
+  sizes: Map<string, number>,
 ): Promise<PlanFacts[]> {
   const { engine, registry, push, config } = options;
   return mapPoolAll(collected, 8, async (c): Promise<PlanFacts> => {
     const tag = `in-${c.digest.replace(/^sha256:/, '').slice(0, 12)}`;
     const local = await engine.inspectImage(`${c.component.imageRepository}:${tag}`);
     if (local) localTags.set(c.component.id, local.repoTags);
+    if (local) sizes.set(c.component.id, local.size);
     const localImageId = local && local.labels[LABEL.inputDigest] === c.digest ? local.id : undefined;
     const registryDigest =
       push && registry
@@ -164,11 +166,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const collected = await mapPoolAll(selected, 4, (component) => collectInputs(component, engine, baseIds));
   const byId = new Map(collected.map((c) => [c.component.id, c]));
   const localTags = new Map<string, string[]>();
+  const sizes = new Map<string, number>();
   const plan = planBuild({
     project: config.project,
     commit: git.commit,
     push,
-    facts: await gatherFacts(options, collected, localTags),
+    facts: await gatherFacts(options, collected, localTags, sizes),
   });
 
   const toBuild = plan.items.filter((i) => i.action === 'build');
@@ -233,6 +236,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
       return;
     }
     imageIds.set(item.id, outcome.imageId);
+    const built = await engine.inspectImage(outcome.imageId);
+    if (built) sizes.set(item.id, built.size);
     progress.state(item.id, 'done', `built ${outcome.imageId.slice(7, 19)}`);
   });
   for (const s of settled) if (s.status === 'rejected') failures.push(String((s.reason as Error).message ?? s.reason));
@@ -314,6 +319,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildReport> {
             inputDigest: c.inputDigest,
             digest: c.digest,
             imageId: c.imageId,
+            size: sizes.get(c.id) ?? null,
             built: c.built,
             reason: c.reason,
           },

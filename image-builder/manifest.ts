@@ -13,6 +13,8 @@ export interface BuildManifestEntry {
   /** Registry manifest digest, once pushed. */
   digest: string | null;
   imageId: string;
+  /** Image size in bytes as the engine reports it (null when the image is only in the registry). */
+  size: number | null;
   built: boolean;
   reason: string;
 }

@@ -49,6 +49,7 @@ function readJsonLines(
 }
 
 function toImageInfo(raw: {
+  Size?: number;
   Id: string;
   Labels?: Record<string, string> | null;
   RepoTags?: string[] | null;
@@ -61,6 +62,7 @@ function toImageInfo(raw: {
     repoTags: raw.RepoTags ?? [],
     repoDigests: raw.RepoDigests ?? [],
     created: typeof raw.Created === 'number' ? new Date(raw.Created * 1000).toISOString() : raw.Created,
+    size: raw.Size ?? 0,
   };
 }
 

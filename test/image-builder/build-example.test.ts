@@ -105,6 +105,9 @@ describe.runIf(await shouldRunEngineTests())('slipway build on the example app',
     );
     expect(Object.keys(manifest.components).sort()).toEqual([...COMPONENTS].sort());
     expect(manifest.pushed).toBe(true);
+    // sizes feed the quality gate's image-size ratchet
+    for (const entry of Object.values(manifest.components) as { size: number | null }[])
+      expect(entry.size).toBeGreaterThan(10_000_000);
 
     // a fresh CI runner: no image of this project on the engine, all of them in the registry
     await removeProjectImages(example.project);

@@ -121,6 +121,7 @@ describe('resolveConfig', () => {
       drainMs: 5000,
       readyTimeoutMs: 120000,
       keep: 10,
+      check: { ms: 3000, maxErrorRate: 0, paths: {} },
     });
     expect(config.environments.production!.replicas['records/api']).toBe(3);
     expect(problems(valid({ environments: { production: { replicas: { 'records/db': 2, 'nope/x': 2 } } } }))).toEqual([

@@ -64,6 +64,7 @@ export interface ResolvedReleaseEnvironment {
   drainMs: number;
   readyTimeoutMs: number;
   keep: number;
+  check: { ms: number; maxErrorRate: number; paths: Record<string, string[]> };
 }
 
 export interface ResolvedConfig {
@@ -317,6 +318,7 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
       drainMs: e.drainSeconds * 1000,
       readyTimeoutMs: e.readyTimeoutSeconds * 1000,
       keep: e.keep,
+      check: { ms: e.check.seconds * 1000, maxErrorRate: e.check.maxErrorRate, paths: e.check.paths },
     };
   }
   const ordered = problems.length === 0 ? dependencyOrder(components, problems) : components;

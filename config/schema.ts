@@ -107,6 +107,18 @@ export const releaseEnvironmentSchema = z.strictObject({
   readyTimeoutSeconds: z.number().int().min(1).max(3600).default(120),
   /** How many releases `slipway history` keeps and `slipway rollback --to` can return to. */
   keep: z.number().int().min(1).max(100).default(10),
+  /**
+   * After the switch, requests go through the router for `seconds` to each component's health path and to
+   * `paths` (per `<module>/<component>`); an error rate above `maxErrorRate` sends traffic back to the old
+   * containers, which are kept running until then.
+   */
+  check: z
+    .strictObject({
+      seconds: z.number().min(0).max(600).default(3),
+      maxErrorRate: z.number().min(0).max(1).default(0),
+      paths: z.record(z.string(), z.array(z.string().startsWith('/'))).default({}),
+    })
+    .default({ seconds: 3, maxErrorRate: 0, paths: {} }),
 });
 
 export const configSchema = z.strictObject({

@@ -138,7 +138,17 @@ async function rollout(
     from,
   };
   try {
-    await context.engine.up(plan, { keepFailed: false, onProgress: context.progress });
+    const result = await context.engine.up(plan, { keepFailed: false, onProgress: context.progress, holdOld: true });
+    const check = await postSwitchCheck(context, plan, settings);
+    if (!check.ok) {
+      context.progress(`post-switch check failed (${check.reason}): sending traffic back to the previous release`);
+      await context.engine.revert(plan, result.held);
+      throw new SlipwayError('ENV_FAILED', `the post-switch check failed: ${check.reason}`, {
+        fix: 'traffic went back to the previous release; fix the failing requests named here, rebuild and deploy again',
+        details: check.failures.slice(0, 10),
+      });
+    }
+    await context.engine.finish(plan, result.held);
   } catch (error) {
     const failed = {
       ...record,
@@ -158,6 +168,66 @@ async function rollout(
   await context.engine.recordRelease(record, plan.components[0]!.image, settings.keep);
   await audit(context, record);
   return { plan, record };
+}
+
+/**
+ * Sends requests through the router, as users would, to each front and back's health path and configured paths
+ * for the check's duration; the release stands only if the error rate stays within bounds.
+ */
+async function postSwitchCheck(
+  context: ReleaseContext,
+  plan: EnvPlan,
+  settings: ResolvedReleaseEnvironment,
+): Promise<{ ok: true } | { ok: false; reason: string; failures: string[] }> {
+  const targets = plan.components
+    .filter((c) => c.route)
+    .flatMap((c) =>
+      [...(c.health ? [c.health] : []), ...(settings.check.paths[c.id] ?? [])].map((p) => ({
+        host: c.route!.host,
+        path: p,
+      })),
+    );
+  if (targets.length === 0 || settings.check.ms === 0) return { ok: true };
+  const { router } = context.config;
+  const address = router.bind === '0.0.0.0' || router.bind === '::' ? '127.0.0.1' : router.bind;
+  const until = Date.now() + settings.check.ms;
+  const failures: string[] = [];
+  let total = 0;
+  while (Date.now() < until) {
+    await Promise.all(
+      targets.map(async (t) => {
+        total++;
+        const outcome = await httpGet(address, router.port, t.host, t.path);
+        if (outcome !== 'ok') failures.push(`${t.host}${t.path}: ${outcome}`);
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const rate = total === 0 ? 0 : failures.length / total;
+  if (rate > settings.check.maxErrorRate) {
+    return {
+      ok: false,
+      reason: `${failures.length} of ${total} requests failed (max error rate ${settings.check.maxErrorRate})`,
+      failures,
+    };
+  }
+  return { ok: true };
+}
+
+/** A GET with the preview Host header (fetch cannot set Host); 'ok' for 2xx/3xx, else what went wrong. */
+async function httpGet(address: string, port: number, host: string, path: string): Promise<string> {
+  const http = await import('node:http');
+  return new Promise((resolve) => {
+    const request = http.get(
+      { host: address, port, path, headers: { Host: host }, agent: false, timeout: 5000 },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode! < 400 ? 'ok' : `HTTP ${response.statusCode}`));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('no answer in 5 s')));
+    request.on('error', (error) => resolve(error.message));
+  });
 }
 
 async function locked<T>(context: ReleaseContext, name: string, command: string, action: () => Promise<T>): Promise<T> {

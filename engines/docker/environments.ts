@@ -82,6 +82,24 @@ export interface ReleaseRecord {
 export interface UpOptions {
   keepFailed: boolean;
   onProgress: (line: string) => void;
+  /**
+   * Keep the replaced containers running (out of the router) instead of draining and stopping them, so a
+   * check after the switch can send traffic back to them at once: `finish()` or `revert()` decides.
+   */
+  holdOld?: boolean;
+}
+
+/** Old containers of one component, kept while the new ones are checked. */
+export interface HeldComponent {
+  id: string;
+  routeId: string;
+  hostname: string;
+  subnet: string;
+  port: number;
+  /** The old containers, as the router dialled them. */
+  old: { id: string; upstream: string }[];
+  /** The new containers, to remove when reverting. */
+  created: string[];
 }
 
 export interface UpResult {
@@ -89,6 +107,7 @@ export interface UpResult {
   changed: string[];
   unchanged: string[];
   removed: string[];
+  held: HeldComponent[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -372,8 +391,10 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
     // HTTP components are reached by their stable names through the router, which only routes to ready containers
     const stableNames = plan.components.filter((c) => c.kind !== 'storage').map((c) => c.hostname);
     await router.connect(plan.network, stableNames);
-    const result: UpResult = { changed: [], unchanged: [], removed: [] };
-    const createdHere: string[] = [];
+    const result: UpResult = { changed: [], unchanged: [], removed: [], held: [] };
+    // containers of the component being rolled out, not yet serving: what a failure removes (components already
+    // switched keep their new containers, since their old ones are gone, or held for revert)
+    let pending: string[] = [];
     try {
       for (const c of plan.components) {
         const existing = await runtime.listContainers({
@@ -418,7 +439,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
               aliases: c.storage ? [c.hostname, uniqueAlias(name)] : [uniqueAlias(name)],
               volumes,
             });
-            createdHere.push(id);
+            pending.push(id);
             byName.set(name, { Id: id } as (typeof existing)[number]);
           }
           result.changed.push(c.id);
@@ -449,7 +470,21 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
             ],
           });
         }
-        if (!c.storage && others.length > 0) {
+        pending = [];
+        if (!c.storage && others.length > 0 && options.holdOld && c.route) {
+          result.held.push({
+            id: c.id,
+            routeId: c.route.id,
+            hostname: c.hostname,
+            subnet: network.subnet,
+            port: c.port,
+            old: others.map((o) => ({
+              id: o.Id,
+              upstream: `${uniqueAlias(o.Names[0]!.replace(/^\//, ''))}:${c.port}`,
+            })),
+            created: c.containerNames.filter((n) => missing.includes(n)).map((n) => byName.get(n)!.Id),
+          });
+        } else if (!c.storage && others.length > 0) {
           // in-flight requests finish on the old containers before they get SIGTERM (and they drain on SIGTERM too)
           progress(`${c.id}: switched to ${c.version}; draining ${others.length} old container(s)`);
           await sleep(plan.drainMs);
@@ -481,7 +516,8 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         await down(plan.project, plan.name);
       } else {
         // an existing environment keeps serving its previous containers: only what this run created goes
-        for (const id of createdHere) await runtime.removeContainer(id);
+        for (const id of pending) await runtime.removeContainer(id);
+        if (options.holdOld) await revert(plan, result.held);
       }
       throw error;
     }
@@ -537,7 +573,46 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
       .sort((a, b) => (a.id < b.id ? 1 : -1));
   }
 
-  return { listEnvironments, up, down, recordRelease, listReleases };
+  /** After a good check: the held old containers drain, then stop. */
+  async function finish(plan: EnvPlan, held: HeldComponent[]): Promise<void> {
+    if (held.length === 0) return;
+    await sleep(plan.drainMs);
+    await Promise.all(
+      held.flatMap((h) =>
+        h.old.map(async (o) => {
+          await runtime.stopContainer(o.id, 30);
+          await runtime.removeContainer(o.id);
+        }),
+      ),
+    );
+  }
+
+  /** After a bad check: the router goes back to the held old containers (one change), then the new ones go. */
+  async function revert(plan: EnvPlan, held: HeldComponent[]): Promise<void> {
+    if (held.length === 0) return;
+    const labels = { project: plan.project, env: plan.name };
+    await router.applyRoutes({
+      upsert: held.flatMap((h) => {
+        const upstreams = h.old.map((o) => o.upstream);
+        const route = plan.components.find((c) => c.id === h.id)!.route!;
+        return [
+          { id: h.routeId, hosts: [route.host], upstreams, labels },
+          { id: `${h.routeId}.internal`, hosts: [h.hostname], upstreams, sourceRanges: [h.subnet], labels },
+        ];
+      }),
+    });
+    await sleep(plan.drainMs);
+    await Promise.all(
+      held.flatMap((h) =>
+        h.created.map(async (id) => {
+          await runtime.stopContainer(id, 30);
+          await runtime.removeContainer(id);
+        }),
+      ),
+    );
+  }
+
+  return { listEnvironments, up, down, recordRelease, listReleases, finish, revert };
 }
 
 export type DockerEnvironments = ReturnType<typeof createDockerEnvironments>;

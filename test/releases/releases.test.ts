@@ -108,7 +108,7 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
       configFile,
       config.replace(
         "registry: { url: '127.0.0.1:5000' },",
-        `registry: { url: '127.0.0.1:5000' },\n  router: { port: ${ROUTER_PORT}, adminPort: ${ROUTER_PORT - 6000} },\n  environments: { staging: { drainSeconds: 1, readyTimeoutSeconds: 15 }, production: { replicas: 2, drainSeconds: 1 } },`,
+        `registry: { url: '127.0.0.1:5000' },\n  router: { port: ${ROUTER_PORT}, adminPort: ${ROUTER_PORT - 6000} },\n  environments: { staging: { drainSeconds: 1, readyTimeoutSeconds: 15, check: { seconds: 2, paths: { 'students/api': ['/api/students'] } } }, production: { replicas: 2, drainSeconds: 1 } },`,
       ),
     );
     git(example.dir, 'commit', '-qam', 'chore: release environments');
@@ -184,6 +184,27 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     );
     expect(traffic.failed.slice(0, 5)).toEqual([]);
     expect(await runningImages(example.project, 'staging')).toEqual(before);
+  });
+
+  it('sends traffic back to the previous release when the post-switch check sees errors', async () => {
+    // undo the crashing release, then ship a bug that only real requests see (health still answers 200)
+    const server = path.join(example.dir, 'students/api/src/server.js');
+    await writeFile(server, (await readFile(server, 'utf8')).replace('\nprocess.exit(3);\n', '\n'));
+    const students = path.join(example.dir, 'students/api/src/students.js');
+    const original = await readFile(students, 'utf8');
+    await writeFile(students, original.replaceAll('FROM students ORDER BY', 'FROM students_typo ORDER BY'));
+    git(example.dir, 'commit', '-qam', 'fix(students): a bug only requests see');
+    expect((await runCli(['build', '--push'], { cwd: example.dir, env })).code).toBe(0);
+    const before = await runningImages(example.project, 'staging');
+    const deployed = await runCli(['deploy', 'staging'], { cwd: example.dir, env });
+    expect(deployed.code).toBe(1);
+    expect(deployed.stderr).toMatch(
+      /^error ENV_FAILED: deploy to staging rolled back: the post-switch check failed: \d+ of \d+ requests failed/m,
+    );
+    expect(deployed.stderr).toContain('/api/students: HTTP 500');
+    expect(await runningImages(example.project, 'staging')).toEqual(before);
+    const stagingApi = urls['students/api']!.replace('--production', '--staging');
+    expect((await get(`${stagingApi}/api/students`)).status).toBe(200);
   });
 
   it('rolls back with --to a previous version, and lists the history', async () => {

@@ -395,6 +395,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
     // containers of the component being rolled out, not yet serving: what a failure removes (components already
     // switched keep their new containers, since their old ones are gone, or held for revert)
     let pending: string[] = [];
+    const stoppedStorage: string[] = [];
     try {
       for (const c of plan.components) {
         const existing = await runtime.listContainers({
@@ -409,11 +410,12 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         if (missing.length > 0) {
           await ensureImage(c.image);
           if (c.storage) {
-            // one database per volume: the old container stops before the new one opens the data
+            // one database per volume: the old container stops before the new one opens the data; it is kept
+            // (stopped) until the new one is ready and migrated, to be started again if that fails
             for (const old of others) {
               progress(`${c.id}: stopping ${old.Names[0]!.slice(1)} to hand its data over`);
               await runtime.stopContainer(old.Id, 30);
-              await runtime.removeContainer(old.Id);
+              stoppedStorage.push(old.Id);
             }
             await runtime.ensureVolume(c.storage.volume, {
               ...baseLabels,
@@ -458,7 +460,10 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
             details: logs.map((l) => `${c.id} | ${l}`),
           });
         }
-        if (c.storage) await applyMigrations(ids[0]!, c, progress);
+        if (c.storage) {
+          await applyMigrations(ids[0]!, c, progress);
+          for (const old of stoppedStorage.splice(0)) await runtime.removeContainer(old);
+        }
         if (c.route) {
           const upstreams = c.containerNames.map((n) => `${uniqueAlias(n)}:${c.port}`);
           const labels = { project: plan.project, env: plan.name };
@@ -517,6 +522,12 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
       } else {
         // an existing environment keeps serving its previous containers: only what this run created goes
         for (const id of pending) await runtime.removeContainer(id);
+        // a storage whose new container failed (not ready, or a migration failed in its transaction): the
+        // previous one comes back on the same data, so its backs keep working
+        for (const old of stoppedStorage.splice(0)) {
+          progress('starting the previous storage container again');
+          await runtime.startContainer(old);
+        }
         if (options.holdOld) await revert(plan, result.held);
       }
       throw error;

@@ -207,6 +207,64 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     expect((await get(`${stagingApi}/api/students`)).status).toBe(200);
   });
 
+  it('keeps the previous version serving when a storage migration fails', async () => {
+    const students = path.join(example.dir, 'students/api/src/students.js');
+    await writeFile(
+      students,
+      (await readFile(students, 'utf8')).replaceAll('FROM students_typo ORDER BY', 'FROM students ORDER BY'),
+    );
+    await writeFile(
+      path.join(example.dir, 'students/db/migrations/003_broken.sql'),
+      'ALTER TABLE students ADD COLUMN nickname text;\nSELECT no_such_function();\n',
+    );
+    git(example.dir, 'add', '-A');
+    git(example.dir, 'commit', '-qm', 'feat(students): a migration that fails');
+    expect((await runCli(['build', '--push'], { cwd: example.dir, env })).code).toBe(0);
+    const before = await runningImages(example.project, 'staging');
+    const deployed = await runCli(['deploy', 'staging'], { cwd: example.dir, env });
+    expect(deployed.code).toBe(1);
+    expect(deployed.stderr).toMatch(
+      /^error ENV_FAILED: deploy to staging rolled back: students\/db: migrations\/003_broken.sql failed/m,
+    );
+    expect(await runningImages(example.project, 'staging')).toEqual(before);
+    const stagingApi = urls['students/api']!.replace('--production', '--staging');
+    for (let i = 0; i < 50 && (await get(`${stagingApi}/api/students`)).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect((await get(`${stagingApi}/api/students`)).status).toBe(200);
+    // the failed migration's transaction left nothing behind: the column it added does not exist
+    const [db] = await docker.listContainers({
+      filters: JSON.stringify({
+        label: [
+          `dev.slipway.project=${example.project}`,
+          'dev.slipway.env=staging',
+          'dev.slipway.component=students/db',
+        ],
+      }),
+    });
+    const exec = await docker.getContainer(db!.Id).exec({
+      Cmd: [
+        'psql',
+        '-U',
+        'scolarite',
+        '-d',
+        'students',
+        '-tAc',
+        "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'",
+      ],
+      AttachStdout: true,
+    });
+    const output = await new Promise<string>((resolve) => {
+      void exec.start({}).then((stream) => {
+        let text = '';
+        stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        stream.on('end', () => resolve(text));
+      });
+    });
+    expect(output).toContain('0');
+    git(example.dir, 'rm', '-q', 'students/db/migrations/003_broken.sql');
+    git(example.dir, 'commit', '-qm', 'revert: the failing migration');
+  });
+
   it('rolls back with --to a previous version, and lists the history', async () => {
     const back = await runCli(['rollback', 'production', '--to', versions[0]!, '--json'], { cwd: example.dir, env });
     expect(back.code, back.stderr).toBe(0);

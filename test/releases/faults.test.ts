@@ -146,4 +146,25 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     });
     expect(containers.map((c) => c.Labels['dev.slipway.version'])).toEqual([version]);
   });
+
+  it('refuses to deploy a build older than the one running, unless --force', async () => {
+    const running = git(p.dir, 'rev-parse', 'HEAD');
+    git(p.dir, 'checkout', '-q', 'HEAD~1');
+    try {
+      expect((await runCli(['build', '--push'], { cwd: p.dir, env })).code).toBe(0);
+      const refused = await runCli(['deploy', 'staging'], { cwd: p.dir, env });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `^error USAGE: staging runs sha-${running.slice(0, 12)}, newer than this build \\(sha-[0-9a-f]{12}\\)`,
+          'm',
+        ),
+      );
+      const forced = await runCli(['deploy', 'staging', '--force', '--json'], { cwd: p.dir, env });
+      expect(forced.code, forced.stderr).toBe(0);
+      expect((forced.json as { version: string }).version).toBe(`sha-${git(p.dir, 'rev-parse', 'HEAD').slice(0, 12)}`);
+    } finally {
+      git(p.dir, 'checkout', '-q', 'main');
+    }
+  });
 });

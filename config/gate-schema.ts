@@ -75,6 +75,8 @@ export const gateConfigSchema = z.strictObject({
       manifest: z.string().min(1).optional(),
     })
     .optional(),
+  /** The report `slipway loadtest` writes (`.slipway/loadtest/report.json`): its thresholds and comparison join the verdict. */
+  loadtest: toolSchema.optional(),
   sonar: z
     .strictObject({
       hostUrl: z.url({ error: 'expected the SonarQube URL, e.g. https://sonar.example.com' }),

@@ -48,6 +48,8 @@ export interface GateConfig {
   typescript: ToolSettings & { project: string };
   audit: ToolSettings;
   images: { enabled: boolean | undefined; manifest: string };
+  /** `report` defaults to LOADTEST_REPORT (quality/plan.ts). */
+  loadtest: ToolSettings;
   sonar:
     | { hostUrl: string; projectKey: string; tokenEnv: string; scan: boolean | string[]; timeoutSeconds: number }
     | undefined;
@@ -93,6 +95,7 @@ export function resolveGateConfig(parsed: GateConfigParsed, projectDir: string, 
     typescript: { ...tool(parsed.typescript), project: parsed.typescript?.project ?? 'tsconfig.json' },
     audit: tool(parsed.audit),
     images: { enabled: parsed.images?.enabled, manifest: parsed.images?.manifest ?? '.slipway/build.json' },
+    loadtest: tool(parsed.loadtest),
     sonar: parsed.sonar && {
       hostUrl: parsed.sonar.hostUrl.replace(/\/+$/, ''),
       projectKey: parsed.sonar.projectKey,

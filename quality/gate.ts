@@ -11,7 +11,14 @@ import { COLLECTORS, type AnalysisScope, type CollectContext } from './collector
 import { loadGateConfig, type GateConfig } from './config.js';
 import { collectNewCode } from './diff.js';
 import { buildBaseline } from './metrics.js';
-import { FACT_FILES, planGate, type GatePlan, type PlannedStep, type ProjectFacts } from './plan.js';
+import {
+  FACT_FILES,
+  loadtestReportPath,
+  planGate,
+  type GatePlan,
+  type PlannedStep,
+  type ProjectFacts,
+} from './plan.js';
 import { REPORTERS, type ReportFormat } from './reporters/index.js';
 import type { Baseline, CollectorFailure, GateResult, Metrics, NewCode } from './types.js';
 import { judge } from './verdict.js';
@@ -261,6 +268,7 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
       changed: newCode?.files ?? [],
       workDir,
       manifestExists: existsSync(path.resolve(projectDir, config.images.manifest)),
+      loadtestReportExists: existsSync(loadtestReportPath(config.loadtest, projectDir)),
     });
     if (options.dryRun) return { kind: 'plan', plan, newCode };
     for (const skip of plan.skipped) options.info(`${skip.collector}: skipped, ${skip.reason}`);

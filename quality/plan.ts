@@ -370,6 +370,46 @@ function imagesStep(input: PlanInput, manifestExists: boolean): PlannedStep | st
   };
 }
 
+/** Where `slipway loadtest` writes its report (its default `loadtest.reports.dir`), relative to the project. */
+export const LOADTEST_REPORT = '.slipway/loadtest/report.json';
+
+export function loadtestReportPath(settings: ToolSettings, projectDir: string): string {
+  return path.resolve(projectDir, settings.report ?? LOADTEST_REPORT);
+}
+
+/**
+ * Reads the load test's report; runs nothing unless `gate.loadtest.command` says so (a load test needs a preview
+ * environment). Absent at the default path, the collector is skipped like images without a manifest; absent at a
+ * configured path, it shows as not judged. Recording skips it: the load test keeps its own baselines.
+ */
+function loadtestStep(input: PlanInput, reportExists: boolean): PlannedStep | string {
+  const { facts, config, mode } = input;
+  const settings = config.loadtest;
+  if (mode === 'record') return 'load-test numbers are not part of the baseline (slipway loadtest --record-baseline)';
+  const own = overridden('loadtest', 'slipway loadtest', settings, facts, [LOADTEST_REPORT]);
+  // a user's `slipway loadtest <env>` exits 1 when the load test failed; its report says why
+  if (own?.command) return { ...own, okExitCodes: [0, 1] };
+  const relative = settings.report ?? LOADTEST_REPORT;
+  if (!reportExists && !settings.report && settings.enabled !== true) return `no load-test report at ${relative}`;
+  const step: PlannedStep = own ?? {
+    collector: 'loadtest',
+    tool: 'load-test report',
+    reason: relative,
+    report: { kind: 'file', path: loadtestReportPath(settings, facts.projectDir) },
+    okExitCodes: [0],
+    scope: 'all',
+    files: [],
+  };
+  if (reportExists || settings.enabled !== true) return step;
+  return {
+    ...step,
+    missing: {
+      message: `gate.loadtest.enabled is true but there is no load-test report at ${relative}`,
+      fix: 'run `slipway loadtest <env>` before the gate, or hand its report.json to this job as an artifact',
+    },
+  };
+}
+
 function sonarStep(input: PlanInput): PlannedStep | string {
   const { facts, config } = input;
   const sonar = config.sonar;
@@ -400,7 +440,7 @@ function sonarStep(input: PlanInput): PlannedStep | string {
 }
 
 /** Decides which collectors run and with what argv. `enabled: false` skips one; `enabled: true` requires it. */
-export function planGate(input: PlanInput & { manifestExists: boolean }): GatePlan {
+export function planGate(input: PlanInput & { manifestExists: boolean; loadtestReportExists?: boolean }): GatePlan {
   const steps: PlannedStep[] = [];
   const skipped: GatePlan['skipped'] = [];
   const candidates: [CollectorId, () => PlannedStep | string, boolean | undefined][] = [
@@ -411,6 +451,12 @@ export function planGate(input: PlanInput & { manifestExists: boolean }): GatePl
     ['audit', () => auditStep(input), input.config.audit.enabled],
     ['images', () => imagesStep(input, input.manifestExists), input.config.images.enabled],
     ['sonar', () => sonarStep(input), undefined],
+    // the step itself handles `enabled: true` (a missing report) and record mode (never required there)
+    [
+      'loadtest',
+      () => loadtestStep(input, input.loadtestReportExists ?? false),
+      input.config.loadtest.enabled === false ? false : undefined,
+    ],
   ];
   for (const [collector, make, enabled] of candidates) {
     if (enabled === false) {

@@ -8,7 +8,8 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-export type CollectorId = 'coverage' | 'eslint' | 'duplication' | 'typescript' | 'audit' | 'images' | 'sonar';
+export type CollectorId =
+  'coverage' | 'eslint' | 'duplication' | 'typescript' | 'audit' | 'images' | 'sonar' | 'loadtest';
 export const COLLECTOR_IDS: readonly CollectorId[] = [
   'coverage',
   'eslint',
@@ -17,6 +18,7 @@ export const COLLECTOR_IDS: readonly CollectorId[] = [
   'audit',
   'images',
   'sonar',
+  'loadtest',
 ];
 
 export type FileStatus = 'added' | 'modified' | 'renamed' | 'copied' | 'deleted' | 'type-changed';
@@ -116,6 +118,8 @@ export interface Metrics {
   vulnerabilities?: Vulnerability[];
   images?: ImageSize[];
   sonar?: SonarResult;
+  /** The load test's own judgement (thresholds, baseline comparison), already in the gate's condition shape. */
+  loadtest?: Condition[];
   /** Collectors whose service was unreachable while auto-detected: shown as not judged, never silently passed. */
   unavailable?: { collector: CollectorId; title: string; reason: string }[];
 }

@@ -388,7 +388,7 @@ export function judge(input: VerdictInput): GateResult {
     });
   }
   const current = overallMetrics(metrics, baseline, newCode.files);
-  conditions.push(...ratchetConditions(input, current), ...sonarConditions(metrics));
+  conditions.push(...ratchetConditions(input, current), ...sonarConditions(metrics), ...(metrics.loadtest ?? []));
   const textFiles = newCode.files.filter((f) => f.status !== 'deleted' && !f.binary);
   return {
     verdict: verdictOf(conditions, failures, baseline !== undefined, input.config.overall.enabled),

@@ -5,6 +5,7 @@ import { coverageCollector } from './coverage.js';
 import { duplicationCollector } from './duplication.js';
 import { eslintCollector } from './eslint.js';
 import { imagesCollector } from './images.js';
+import { loadtestCollector } from './loadtest.js';
 import { sonarCollector } from './sonar.js';
 import type { Collector } from './types.js';
 import { typescriptCollector } from './typescript.js';
@@ -17,6 +18,7 @@ export const COLLECTORS: Record<CollectorId, Collector> = {
   audit: auditCollector,
   images: imagesCollector,
   sonar: sonarCollector,
+  loadtest: loadtestCollector,
 };
 
 export type { Collector, CollectContext, AnalysisScope } from './types.js';

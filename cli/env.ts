@@ -134,6 +134,13 @@ export const envDownCommand: CliCommand = {
     const { env } = await context(command, { engine: true });
     const { envDown } = await import('../environments/environments.js');
     const { environment, removed } = await envDown(env, branch);
+    if (!environment) {
+      command.out.result(
+        { name: null, branch, removed },
+        () => `no environment for ${JSON.stringify(branch)}: nothing to remove`,
+      );
+      return 0;
+    }
     command.out.result(
       { name: environment.name, branch: environment.branch, removed },
       () =>

@@ -9,6 +9,7 @@ import { deployCommand, historyCommand, promoteCommand, rollbackCommand } from '
 import { envDownCommand, envGcCommand, envLsCommand, envUpCommand } from './env.js';
 import { gateCommand } from './gate.js';
 import { loadtestCommand } from './loadtest.js';
+import { pipelineGenerateCommand } from './pipeline.js';
 import { releaseCommand, releasePlanCommand } from './release.js';
 
 export const COMMANDS: CliCommand[] = [
@@ -23,6 +24,7 @@ export const COMMANDS: CliCommand[] = [
   historyCommand,
   gateCommand,
   loadtestCommand,
+  pipelineGenerateCommand,
   releasePlanCommand,
   releaseCommand,
   configCheckCommand,

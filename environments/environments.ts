@@ -77,15 +77,8 @@ export async function envUp(context: EnvContext, branch: string, modules: string
 export async function envDown(context: EnvContext, branchOrName: string) {
   const engine = context.engine!;
   const environment = findEnvironment(await engine.listEnvironments(context.config.project), branchOrName);
-  if (!environment) {
-    throw new SlipwayError(
-      'ENV_NOT_FOUND',
-      `no environment for ${JSON.stringify(branchOrName)} in project ${context.config.project}`,
-      {
-        fix: 'see `slipway env ls` for the environments that exist',
-      },
-    );
-  }
+  // already gone (gc, or an earlier stop job): nothing to do is success, so stop jobs never fail on a rerun
+  if (!environment) return { environment: undefined, removed: { containers: 0, volumes: 0 } };
   return withLock(context, environment.name, `env down ${branchOrName}`, async () => ({
     environment,
     removed: await engine.down(context.config.project, environment.name),

@@ -236,6 +236,10 @@ describe.runIf(await shouldRunEngineTests())('preview environments on the Docker
     expect(result.failed, result.errors.slice(0, 5).join('\n')).toBe(0);
     const gone = await viaRouter(ups.awkward.urls['students/web']!);
     expect(gone.status).toBe(404);
+    // a second down (a stop job run again) has nothing to do, and says so with success
+    const again = await runCli(['env', 'down', AWKWARD], { cwd: example.dir, env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('nothing to remove');
     const leftovers = await Promise.all([
       docker.listContainers({
         all: true,

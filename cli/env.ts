@@ -63,6 +63,12 @@ export const envUpCommand: CliCommand = {
     modules: { type: 'string', value: '<a,b>', description: 'only these modules (and what they depend on)' },
     'dry-run': { type: 'boolean', description: 'print the plan without touching the engine' },
     'keep-failed': { type: 'boolean', description: 'leave a failed environment in place to debug it' },
+    output: {
+      type: 'string',
+      short: 'o',
+      value: 'yaml',
+      description: 'with --dry-run: print the Kubernetes manifests of the plan instead (images must be pushed)',
+    },
   },
   async run(command) {
     const [branch] = command.positionals;
@@ -79,6 +85,25 @@ export const envUpCommand: CliCommand = {
     const plan = dryRun
       ? await planUp(env, branch, modules)
       : (await envUp(env, branch, modules, { keepFailed: command.flags['keep-failed'] === true })).plan;
+    if (dryRun && command.flags.output !== undefined) {
+      if (command.flags.output !== 'yaml') {
+        throw new SlipwayError('USAGE', `-o ${String(command.flags.output)}: unknown output`, { fix: 'use -o yaml' });
+      }
+      const [{ loadRawConfig }, { kubernetesConfigSchema, kubernetesOptions }, { renderManifests }, { toYaml }] =
+        await Promise.all([
+          import('../config/load.js'),
+          import('../engines/kubernetes/config.js'),
+          import('../engines/kubernetes/manifests.js'),
+          import('../engines/kubernetes/yaml.js'),
+        ]);
+      const raw = (await loadRawConfig(env.config.configFile)) as { kubernetes?: unknown };
+      const options = kubernetesOptions(
+        raw.kubernetes === undefined ? undefined : kubernetesConfigSchema.parse(raw.kubernetes),
+      );
+      const objects = renderManifests(plan, options);
+      command.out.result({ objects }, () => toYaml(objects));
+      return 0;
+    }
     const json = {
       name: plan.name,
       slug: plan.slug,

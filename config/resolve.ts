@@ -91,7 +91,18 @@ export function parseDuration(text: string): number {
 
 /** Keys each strict object accepts, to suggest the right one for a typo. */
 const KNOWN_KEYS: Record<string, string[]> = {
-  root: ['project', 'registry', 'build', 'modules', 'preview', 'router', 'gate', 'environments', 'loadtest'],
+  root: [
+    'project',
+    'registry',
+    'build',
+    'modules',
+    'preview',
+    'router',
+    'gate',
+    'environments',
+    'loadtest',
+    'kubernetes',
+  ],
   preview: ['domain', 'ttl', 'maxLifetime', 'drainSeconds', 'readyTimeoutSeconds'],
   router: ['bind', 'port', 'adminPort', 'image'],
   component: [

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { gateConfigSchema } from './gate-schema.js';
 import { loadtestConfigSchema } from '../loadtest/schema.js';
+import { kubernetesConfigSchema } from '../engines/kubernetes/config.js';
 
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const NAME_HINT = 'lowercase letters, digits and inner dashes, at most 40 characters';
@@ -147,6 +148,8 @@ export const configSchema = z.strictObject({
   gate: gateConfigSchema.optional(),
   /** Load tests: k6 binary, default load, thresholds, regression tolerances, baselines, reports (see loadtest/README.md). */
   loadtest: loadtestConfigSchema.optional(),
+  /** The Kubernetes engine: namespaces, ingress, resources, autoscaling, disruption budgets, storage (see engines/kubernetes/README.md). */
+  kubernetes: kubernetesConfigSchema.optional(),
 });
 
 /** What the user writes (defaults optional). */

@@ -706,7 +706,6 @@ async function manyBlock() {
   log(`(2) ${ENVS} environments (students module: db, api, web) up at once`);
   const quiet = await waitForQuiet('(2)');
   const availableBefore = await memAvailableMb();
-  const bridgeNetworks = lines((await docker(['network', 'ls', '-q', '--filter', 'driver=bridge'])).stdout).length;
   const envs = Array.from({ length: ENVS }, (_, i) => `b${i + 1}`);
   const started = process.hrtime.bigint();
   const upFrom = Date.now();
@@ -734,6 +733,15 @@ async function manyBlock() {
     else failures.push(`${ENVS} at once: ${u.env} web-students /api/students answered ${response.status}`);
   }
   const memory = await containerMemory();
+  const networkIds = lines(
+    (await docker(['network', 'ls', '-q', '--filter', `label=${LABEL_PROJECT}=${project}`])).stdout,
+  );
+  const subnets = networkIds.length
+    ? lines(
+        (await docker(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', ...networkIds]))
+          .stdout,
+      ).map((subnet) => `/${subnet.split('/')[1]}`)
+    : [];
   const availableUp = await memAvailableMb();
   const loadUp = os.loadavg()[0];
   const downStarted = process.hrtime.bigint();
@@ -766,7 +774,7 @@ async function manyBlock() {
     left,
     upWrites,
     downWrites,
-    bridgeNetworks,
+    subnets: [...new Set(subnets)],
     upCpuMs: ups.map((u) => u.cpuMs).filter((v) => v !== undefined),
     upRssMb: ups.map((u) => u.rssMb).filter((v) => v !== undefined),
     downCpuMs: downs.map((d) => d.cpuMs).filter((v) => v !== undefined),
@@ -1100,11 +1108,11 @@ async function main() {
       `more changes sent than applied; each applied change makes Caddy reload its whole config (${2 * ENVS} ` +
       'routes at the peak).',
     `- How many environments fit: memory is not the limit (about ${mb(many.memory.pss / Math.max(1, many.up))} ` +
-      'PSS per students-only environment). Docker’s default address pools are: each environment’s network takes a ' +
-      'whole /16 (15 of them in 172.17–31.x) or /20 (16 in 192.168.x), 31 bridge networks in all, and the engine ' +
-      `had ${many.bridgeNetworks} bridge networks before the ${ENVS} (\`bridge\`, the bench’s router, other users’): ` +
-      `about ${31 - many.bridgeNetworks} environments could be up at once on this engine, ` +
-      'whatever their size, unless `default-address-pools` in daemon.json gives smaller subnets.',
+      `PSS per students-only environment); addresses can be. Each environment’s network got a ` +
+      `${many.subnets.join(', ') || '?'} subnet here, from the engine’s address pool. With Docker’s default pools ` +
+      'each takes a /16 or a /20 and the engine runs out at 31 bridge networks in all (`bridge` and every router ' +
+      'included): `scripts/machine-setup.sh` starts dockerd with `--default-address-pool base=172.28.0.0/14,size=24` ' +
+      '(about a thousand /24s); on an engine without it, 31 less its other bridge networks is the most.',
     `- Total bench time: ${seconds(Date.now() - started)}, of which ${totalWaited} s waiting for the load to drop.`,
     ...(failures.length ? ['', '**Correctness failures:**', '', ...failures.map((f) => `- ${f}`)] : []),
   ].join('\n');

@@ -894,6 +894,10 @@ function upDownTable(result) {
   );
 }
 
+function ratioOfMin(a, b, key) {
+  return `${(Math.min(...a.map((x) => x[key])) / Math.min(...b.map((x) => x[key]))).toFixed(2)}×`;
+}
+
 function phasesTable(result) {
   const s = result.samples.slipway.map((x) => x.phases);
   const r = result.samples.rawSequential.map((x) => x.phases);
@@ -1082,6 +1086,10 @@ async function main() {
     '',
     `- First \`env up\` of the run, which also creates and starts the router container: ${seconds(upDown.first.up)} ` +
       `(later ones: ${summary(s.slipway.map((x) => x.up))}).`,
+    `- Under a varying load the medians move a lot from run to run; the fastest runs are the least disturbed: ` +
+      `slipway’s fastest \`up\` / the raw script’s fastest (slipway’s order) ${ratioOfMin(s.slipway, s.rawSequential, 'up')}, ` +
+      `(all at once) ${ratioOfMin(s.slipway, s.rawParallel, 'up')}; \`down\`: ${ratioOfMin(s.slipway, s.rawSequential, 'down')} ` +
+      `and ${ratioOfMin(s.slipway, s.rawParallel, 'down')}.`,
     ...(s.slipway[0].upCpuMs !== undefined
       ? [
           `- CPU used by the \`slipway env up\` process itself: ${cpu(s.slipway.map((x) => x.upCpuMs))} ` +

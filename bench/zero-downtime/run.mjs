@@ -574,7 +574,10 @@ async function routerEvents(since, until, releaseStart) {
         what: `${entry.level} ${entry.logger}: ${entry.msg}${(entry.err ?? entry.error) ? ` (${String(entry.err ?? entry.error).slice(0, 140)})` : ''}`,
       });
   }
-  return groupByTime(events, (e) => e.what, releaseStart);
+  return {
+    groups: groupByTime(events, (e) => e.what, releaseStart),
+    changes: events.filter((e) => e.what === 'config change applied').map((e) => e.at),
+  };
 }
 
 async function scenario(name, targets, release, withRouter) {
@@ -639,7 +642,8 @@ async function scenario(name, targets, release, withRouter) {
     spanS: (last - first) / 1000,
     firstRequestAfterMs: first - k6Started,
     failures: failureGroups(samples, details, releaseStart),
-    router: withRouter ? await routerEvents(k6Started, Date.now(), releaseStart) : [],
+    router: withRouter ? await routerEvents(k6Started, Date.now(), releaseStart) : { groups: [], changes: [] },
+    samples,
   };
 }
 
@@ -793,6 +797,25 @@ function resultsTable(results) {
   );
 }
 
+/**
+ * The release window cut at the router's config changes inside it: before the first (the command starting, the
+ * new backs starting and getting ready), between the first and the last (the fronts the same), and after the
+ * last (the post-switch check, the drain, the old containers stopping).
+ */
+function releasePhases(r) {
+  const changes = r.router.changes.filter((t) => t >= r.releaseStart && t <= r.releaseEnd).sort((a, b) => a - b);
+  if (changes.length === 0) return [];
+  const first = changes[0];
+  const last = changes[changes.length - 1];
+  const rel = (t) => `+${((t - r.releaseStart) / 1000).toFixed(1)} s`;
+  const cut = (from, to) => windowStats(r.samples.filter((x) => x.at >= from && x.at < to));
+  return [
+    { name: `up to the first switch (${rel(first)})`, stats: cut(r.releaseStart, first) },
+    ...(last > first ? [{ name: `to the last switch (${rel(last)})`, stats: cut(first, last) }] : []),
+    { name: `from there to the end (${rel(r.releaseEnd)})`, stats: cut(last, r.releaseEnd + 1) },
+  ];
+}
+
 function when(g) {
   const at = (ms) => `${ms >= 0 ? '+' : ''}${(ms / 1000).toFixed(2)} s`;
   return g.first === g.last ? at(g.first) : `${at(g.first)} to ${at(g.last)}`;
@@ -811,8 +834,15 @@ function scenarioNotes(r) {
     out.push(
       `  - what the failed answers said: ${r.failures.answers.map((g) => `${g.count} × ${g.key} (${when(g)})`).join('; ')}`,
     );
-  if (r.router.length)
-    out.push(`  - the router meanwhile: ${r.router.map((g) => `${g.count} × ${g.key} (${when(g)})`).join('; ')}`);
+  if (r.router.groups.length)
+    out.push(
+      `  - the router meanwhile: ${r.router.groups.map((g) => `${g.count} × ${g.key} (${when(g)})`).join('; ')}`,
+    );
+  const phases = releasePhases(r);
+  if (phases.length)
+    out.push(
+      `  - the release by phase (latency p50 / p99 / max; requests): ${phases.map((x) => `${x.name}: ${latency(x.stats)}; ${x.stats.requests}${x.stats.failed ? `, ${x.stats.failed} failed` : ''}`).join(' — ')}`,
+    );
   return out;
 }
 

@@ -4,30 +4,15 @@ import type { ReleaseContext } from '../environments/releases.js';
 import type { CliCommand, CommandContext } from './command.js';
 
 async function releaseContext(command: CommandContext): Promise<ReleaseContext> {
-  const [
-    { loadConfig },
-    { createDockerRuntime },
-    { createRouter },
-    { createDockerEnvironments },
-    { createRegistryClient },
-  ] = await Promise.all([
+  const [{ loadConfig }, { dockerEnvironments }, { createRegistryClient }] = await Promise.all([
     import('../config/load.js'),
-    import('../engines/docker/containers.js'),
-    import('../engines/docker/router.js'),
-    import('../engines/docker/environments.js'),
+    import('./docker-environments.js'),
     import('../registry/client.js'),
   ]);
   const config = await loadConfig({ cwd: command.cwd, configFile: command.flags.config as string | undefined });
-  const router = createRouter({
-    bind: config.router.bind,
-    port: config.router.port,
-    adminPort: config.router.adminPort,
-    image: config.router.image,
-    containerName: config.router.port === 8080 ? 'slipway-router' : `slipway-router-${config.router.port}`,
-  });
   return {
     config,
-    engine: createDockerEnvironments(createDockerRuntime(), router),
+    engine: await dockerEnvironments(config),
     registry: createRegistryClient({ host: config.registry.host, insecure: config.registry.insecure }),
     progress: (line) => command.out.info(line),
     env: command.env,

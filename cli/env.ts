@@ -10,24 +10,13 @@ async function context(
 ): Promise<{ config: ResolvedConfig; env: EnvContext }> {
   const { loadConfig } = await import('../config/load.js');
   const config = await loadConfig({ cwd: command.cwd, configFile: command.flags.config as string | undefined });
-  let engine: EnvContext['engine'];
-  if (options.engine) {
-    const [{ createDockerRuntime }, { createRouter }, { createDockerEnvironments }] = await Promise.all([
-      import('../engines/docker/containers.js'),
-      import('../engines/docker/router.js'),
-      import('../engines/docker/environments.js'),
-    ]);
-    // one router per published port: projects (and tests) on other ports do not share or fight over it
-    const router = createRouter({
-      bind: config.router.bind,
-      port: config.router.port,
-      adminPort: config.router.adminPort,
-      image: config.router.image,
-      containerName: config.router.port === 8080 ? 'slipway-router' : `slipway-router-${config.router.port}`,
-    });
-    engine = createDockerEnvironments(createDockerRuntime(), router);
-  }
-  return { config, env: { config, engine, progress: (line) => command.out.info(line) } };
+  const { dockerEnvironments } = await import('./docker-environments.js');
+  const { defaultLockDir } = await import('../environments/lock.js');
+  const engine = options.engine ? await dockerEnvironments(config) : undefined;
+  return {
+    config,
+    env: { config, engine, progress: (line) => command.out.info(line), lockDir: defaultLockDir(command.env) },
+  };
 }
 
 function age(from: string, now: Date): string {

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { SlipwayError } from '../core/errors.js';
 import type { DockerEnvironments, EnvironmentState } from '../engines/docker/environments.js';
 import { readBuildManifest } from '../image-builder/manifest.js';
-import { acquireLock, defaultLockDir } from './lock.js';
+import { defaultLockDir, withEnvironmentLock } from './lock.js';
 import { environmentName } from './naming.js';
 import { planEnvironment, type EnvPlan } from './plan.js';
 
@@ -47,20 +47,9 @@ export async function planUp(context: EnvContext, branch: string, modules: strin
   });
 }
 
-async function withLock<T>(context: EnvContext, env: string, command: string, action: () => Promise<T>): Promise<T> {
-  const lease = await acquireLock(`${context.config.project}.${env}`, {
-    dir: context.lockDir ?? defaultLockDir(),
-    command,
-    onWait: (holder) =>
-      context.progress(
-        `waiting: ${env} is locked by pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.acquiredAt}`,
-      ),
-  });
-  try {
-    return await action();
-  } finally {
-    await lease.release();
-  }
+function withLock<T>(context: EnvContext, env: string, command: string, action: () => Promise<T>): Promise<T> {
+  const dir = context.lockDir ?? defaultLockDir();
+  return withEnvironmentLock(`${context.config.project}.${env}`, { dir, command, progress: context.progress }, action);
 }
 
 export async function envUp(context: EnvContext, branch: string, modules: string[], options: { keepFailed: boolean }) {

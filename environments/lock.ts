@@ -145,3 +145,24 @@ async function breakStale(file: string, seen: LockHolder | undefined): Promise<v
     await unlink(guard).catch(() => undefined);
   }
 }
+
+/** Runs `action` holding the environment's lease, telling `progress` once if it has to wait for another holder. */
+export async function withEnvironmentLock<T>(
+  key: string,
+  options: { dir: string; command: string; progress: (line: string) => void },
+  action: () => Promise<T>,
+): Promise<T> {
+  const lease = await acquireLock(key, {
+    dir: options.dir,
+    command: options.command,
+    onWait: (holder) =>
+      options.progress(
+        `waiting: ${key} is locked by pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.acquiredAt}`,
+      ),
+  });
+  try {
+    return await action();
+  } finally {
+    await lease.release();
+  }
+}

@@ -14,7 +14,7 @@ import type { BuildManifest } from '../image-builder/manifest.js';
 import { readBuildManifest } from '../image-builder/manifest.js';
 import type { RegistryClient } from '../registry/client.js';
 import { splitRepository } from '../registry/client.js';
-import { acquireLock, defaultLockDir } from './lock.js';
+import { defaultLockDir, withEnvironmentLock } from './lock.js';
 import { planEnvironment, type EnvPlan } from './plan.js';
 
 export interface ReleaseContext {
@@ -230,20 +230,9 @@ async function httpGet(address: string, port: number, host: string, path: string
   });
 }
 
-async function locked<T>(context: ReleaseContext, name: string, command: string, action: () => Promise<T>): Promise<T> {
-  const lease = await acquireLock(`${context.config.project}.${name}`, {
-    dir: context.lockDir ?? defaultLockDir(context.env),
-    command,
-    onWait: (holder) =>
-      context.progress(
-        `waiting: ${name} is locked by pid ${holder.pid} (${holder.command}) since ${holder.acquiredAt}`,
-      ),
-  });
-  try {
-    return await action();
-  } finally {
-    await lease.release();
-  }
+function locked<T>(context: ReleaseContext, name: string, command: string, action: () => Promise<T>): Promise<T> {
+  const dir = context.lockDir ?? defaultLockDir(context.env);
+  return withEnvironmentLock(`${context.config.project}.${name}`, { dir, command, progress: context.progress }, action);
 }
 
 /** Deploys the current build manifest; refuses a build older than the one running unless forced. */

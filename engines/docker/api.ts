@@ -2,6 +2,7 @@
 // dockerode stays the client for streams (build, push, pull, sessions); loading it costs about 170 ms
 // (ssh2, grpc, protobufjs), which would dominate `slipway build` when nothing changed, so it loads only then.
 import http from 'node:http';
+import { SlipwayError } from '../../core/errors.js';
 
 export interface EngineEndpoint {
   socketPath?: string;
@@ -25,6 +26,20 @@ export class EngineApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The engine's socket or port refused us: the engine is down or unreachable, not a bad request. */
+export function isEngineConnectionError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE'].includes(code ?? '');
+}
+
+export function engineUnreachable(error: unknown): SlipwayError {
+  const message = ((error as Error).message ?? String(error)).split('\n')[0];
+  return new SlipwayError('ENGINE_UNREACHABLE', `the Docker engine is not reachable (${message})`, {
+    fix: 'start it (`bash scripts/machine-setup.sh` does) or set DOCKER_HOST to a running engine, then rerun the same command',
+    cause: error,
+  });
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });

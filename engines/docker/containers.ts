@@ -4,10 +4,11 @@ import {
   engineEndpoint,
   engineRequest,
   engineRequestRaw,
+  engineUnreachable,
+  isEngineConnectionError,
   EngineApiError,
   type EngineEndpoint,
 } from './api.js';
-import { SlipwayError } from '../../core/errors.js';
 
 export interface ContainerSummary {
   Id: string;
@@ -46,21 +47,12 @@ function labelFilter(labels: Record<string, string>): string {
   return q(JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) }));
 }
 
-function engineDown(error: unknown): SlipwayError {
-  return new SlipwayError('ENGINE_UNREACHABLE', `the Docker engine is not reachable (${(error as Error).message})`, {
-    fix: 'start it (`bash scripts/machine-setup.sh` does) or set DOCKER_HOST to a running engine; then rerun the same command',
-    cause: error,
-  });
-}
-
 export function createDockerRuntime(endpoint: EngineEndpoint = engineEndpoint()) {
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     try {
       return await engineRequest<T>(endpoint, method, path, body);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE')
-        throw engineDown(error);
+      if (isEngineConnectionError(error)) throw engineUnreachable(error);
       throw error;
     }
   }

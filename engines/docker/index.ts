@@ -2,25 +2,12 @@
 import type Docker from 'dockerode';
 import { SlipwayError } from '../../core/errors.js';
 import type { BuildOutcome, BuildRequest, ImageEngine, ImageInfo } from '../types.js';
-import { engineEndpoint, engineRequest, EngineApiError } from './api.js';
+import { engineEndpoint, engineRequest, engineUnreachable, EngineApiError, isEngineConnectionError } from './api.js';
 import { decodeBuildStatus, type BuildStep } from './buildkit-status.js';
 
 export interface DockerEngineOptions {
   /** Defaults to DOCKER_HOST or the local socket, as the Docker CLI does. */
   socketPath?: string;
-}
-
-function engineDown(error: unknown): SlipwayError {
-  const message = (error as Error).message ?? String(error);
-  return new SlipwayError('ENGINE_UNREACHABLE', `the Docker engine is not reachable (${message.split('\n')[0]})`, {
-    fix: 'start it (`bash scripts/machine-setup.sh` does) or set DOCKER_HOST to a running engine',
-    cause: error,
-  });
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ECONNRESET';
 }
 
 /** Reads a Docker JSON-lines progress stream, calling `onMessage` for each object. */
@@ -82,7 +69,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): ImageEngi
     try {
       return await action();
     } catch (error) {
-      if (isConnectionError(error)) throw engineDown(error);
+      if (isEngineConnectionError(error)) throw engineUnreachable(error);
       throw error;
     }
   }

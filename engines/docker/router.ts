@@ -9,7 +9,9 @@ import {
   engineEndpoint,
   engineRequest,
   engineRequestRaw,
+  engineUnreachable,
   EngineApiError,
+  isEngineConnectionError,
   type EngineEndpoint,
 } from './api.js';
 
@@ -459,11 +461,6 @@ function caddyMessage(response: AdminResponse): string {
   }
 }
 
-function isConnectionError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ECONNRESET';
-}
-
 /** False only when something listens there; other bind errors (an address not on this host) are Docker's to report. */
 function portFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -492,11 +489,8 @@ export function createRouter(options: RouterOptions = {}): Router {
     try {
       return await engineRequest<T>(endpoint, method, path, body);
     } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      throw new SlipwayError('ENGINE_UNREACHABLE', `the Docker engine is not reachable (${(error as Error).message})`, {
-        fix: 'start it (`bash scripts/machine-setup.sh` does) or set DOCKER_HOST to a running engine',
-        cause: error,
-      });
+      if (!isEngineConnectionError(error)) throw error;
+      throw engineUnreachable(error);
     }
   }
 

@@ -18,6 +18,12 @@ command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v caddy >/dev/null || need_pkgs+=(caddy)
 command -v curl >/dev/null || need_pkgs+=(curl)
 command -v xmllint >/dev/null || need_pkgs+=(libxml2-utils) # validates JUnit reports against their XSD in tests
+# the CI's Kubernetes (scripts/k8s/up.sh): kube-proxy needs conntrack, pods a bridge CNI, the pause image catatonit
+command -v conntrack >/dev/null || need_pkgs+=(conntrack)
+command -v catatonit >/dev/null || need_pkgs+=(catatonit)
+[ -x /usr/lib/cni/bridge ] || need_pkgs+=(containernetworking-plugins)
+command -v openssl >/dev/null || need_pkgs+=(openssl)
+command -v rsync >/dev/null || need_pkgs+=(rsync) # gitlab-ci-local copies the tracked files with it (pipeline test)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   as_root apt-get update -qq

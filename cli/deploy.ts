@@ -1,20 +1,23 @@
-// `slipway deploy|promote|rollback|history`: release environments (staging, production) on the Docker engine.
-import type { ReleaseRecord } from '../engines/docker/environments.js';
+// `slipway deploy|promote|rollback|history`: release environments (staging, production) on the engine each one
+// names: the local Docker engine, or one or several Kubernetes clusters.
+import type { ReleaseRecord } from '../environments/engine.js';
 import type { ReleaseContext } from '../environments/releases.js';
 import type { CliCommand, CommandContext } from './command.js';
 
 async function releaseContext(command: CommandContext): Promise<ReleaseContext> {
-  const [{ loadConfig }, { dockerEnvironments }, { createRegistryClient }] = await Promise.all([
+  const [{ loadConfig }, { environmentEngines }, { createRegistryClient }] = await Promise.all([
     import('../config/load.js'),
-    import('./docker-environments.js'),
+    import('./environment-engines.js'),
     import('../registry/client.js'),
   ]);
   const config = await loadConfig({ cwd: command.cwd, configFile: command.flags.config as string | undefined });
+  const progress = (line: string) => command.out.info(line);
+  const engines = environmentEngines(config, command.env, progress);
   return {
     config,
-    engine: await dockerEnvironments(config),
+    engines: (name) => engines.forEnvironment(name),
     registry: createRegistryClient({ host: config.registry.host, insecure: config.registry.insecure }),
-    progress: (line) => command.out.info(line),
+    progress,
     env: command.env,
   };
 }
@@ -32,12 +35,14 @@ function summary(record: ReleaseRecord, urls: Record<string, string>) {
     from: record.from,
     images: record.images,
     urls,
+    ...(record.clusters ? { clusters: record.clusters } : {}),
   };
 }
 
 function human(record: ReleaseRecord, urls: Record<string, string>): string {
   return [
     `${record.kind} of ${record.version} to ${record.env} succeeded${record.from ? ` (from ${record.from})` : ''}`,
+    ...(record.clusters ?? []).map((c) => `  ${c.target.padEnd(20)} ${c.result}`),
     ...Object.entries(record.images).map(([id, image]) => `  ${id.padEnd(20)} ${image}`),
     ...Object.entries(urls).map(([id, url]) => `  ${id.padEnd(20)} ${url}`),
   ].join('\n');

@@ -1,22 +1,23 @@
-// `slipway env up|down|ls|gc`: per-branch preview environments on the local Docker engine, with preview URLs.
+// `slipway env up|down|ls|gc`: per-branch preview environments on the engine the config names (the local Docker
+// engine by default, or a Kubernetes cluster), with preview URLs.
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Output } from '../core/output.js';
 import type { EnvContext } from '../environments/environments.js';
 import type { CliCommand, CommandContext } from './command.js';
+import type { EngineChoice } from './environment-engines.js';
 
 async function context(
   command: CommandContext,
   options: { engine: boolean },
-): Promise<{ config: ResolvedConfig; env: EnvContext }> {
+): Promise<{ config: ResolvedConfig; env: EnvContext; engines: EngineChoice }> {
   const { loadConfig } = await import('../config/load.js');
   const config = await loadConfig({ cwd: command.cwd, configFile: command.flags.config as string | undefined });
-  const { dockerEnvironments } = await import('./docker-environments.js');
+  const { environmentEngines } = await import('./environment-engines.js');
   const { defaultLockDir } = await import('../environments/lock.js');
-  const engine = options.engine ? await dockerEnvironments(config) : undefined;
-  return {
-    config,
-    env: { config, engine, progress: (line) => command.out.info(line), lockDir: defaultLockDir(command.env) },
-  };
+  const progress = (line: string) => command.out.info(line);
+  const engines = environmentEngines(config, command.env, progress);
+  const engine = options.engine ? await engines.preview() : undefined;
+  return { config, engines, env: { config, engine, progress, lockDir: defaultLockDir(command.env) } };
 }
 
 function age(from: string, now: Date): string {
@@ -47,6 +48,8 @@ export const envUpCommand: CliCommand = {
     "The environment is named after the branch's GitLab CI_COMMIT_REF_SLUG. Components run as containers on their own",
     'network, storages get their own volume, migrations and seed data; fronts and backs get preview URLs through the',
     'router. Running it again changes only what changed: new containers are ready before the router switches to them.',
+    "With engine: 'kubernetes', the environment is a namespace on the cluster: objects applied server-side, rolled out",
+    'component by component, and put back as they were when a rollout fails.',
   ].join('\n'),
   flags: {
     modules: { type: 'string', value: '<a,b>', description: 'only these modules (and what they depend on)' },
@@ -78,18 +81,12 @@ export const envUpCommand: CliCommand = {
       if (command.flags.output !== 'yaml') {
         throw new SlipwayError('USAGE', `-o ${String(command.flags.output)}: unknown output`, { fix: 'use -o yaml' });
       }
-      const [{ loadRawConfig }, { kubernetesConfigSchema, kubernetesOptions }, { renderManifests }, { toYaml }] =
-        await Promise.all([
-          import('../config/load.js'),
-          import('../engines/kubernetes/config.js'),
-          import('../engines/kubernetes/manifests.js'),
-          import('../engines/kubernetes/yaml.js'),
-        ]);
-      const raw = (await loadRawConfig(env.config.configFile)) as { kubernetes?: unknown };
-      const options = kubernetesOptions(
-        raw.kubernetes === undefined ? undefined : kubernetesConfigSchema.parse(raw.kubernetes),
-      );
-      const objects = renderManifests(plan, options);
+      const [{ kubernetesOptions }, { renderManifests }, { toYaml }] = await Promise.all([
+        import('../engines/kubernetes/config.js'),
+        import('../engines/kubernetes/manifests.js'),
+        import('../engines/kubernetes/yaml.js'),
+      ]);
+      const objects = renderManifests(plan, kubernetesOptions(env.config.kubernetes));
       command.out.result({ objects }, () => toYaml(objects));
       return 0;
     }
@@ -135,7 +132,8 @@ export const envUpCommand: CliCommand = {
 
 export const envDownCommand: CliCommand = {
   name: 'env down',
-  summary: "remove a branch's environment: containers, network, volumes and routes (no checkout of the branch needed)",
+  summary:
+    "remove a branch's environment: containers, network, volumes and routes, or its namespace (no checkout of the branch needed)",
   usage: 'slipway env down <branch> [--json]',
   flags: {},
   async run(command) {
@@ -145,9 +143,18 @@ export const envDownCommand: CliCommand = {
       throw new SlipwayError('USAGE', 'env down needs a branch (or environment) name', {
         fix: 'slipway env down <branch>',
       });
-    const { env } = await context(command, { engine: true });
+    const { config, env, engines } = await context(command, { engine: false });
     const { envDown } = await import('../environments/environments.js');
-    const { environment, removed } = await envDown(env, branch);
+    // a release environment goes from its own engine, and from each of its clusters
+    const targets = branch in config.environments ? await engines.forEnvironment(branch) : [await engines.preview()];
+    let environment: Awaited<ReturnType<typeof envDown>>['environment'];
+    const removed = { containers: 0, volumes: 0 };
+    for (const engine of targets) {
+      const result = await envDown({ ...env, engine }, branch);
+      environment ??= result.environment;
+      removed.containers += result.removed.containers;
+      removed.volumes += result.removed.volumes;
+    }
     if (!environment) {
       command.out.result(
         { name: null, branch, removed },
@@ -158,7 +165,7 @@ export const envDownCommand: CliCommand = {
     command.out.result(
       { name: environment.name, branch: environment.branch, removed },
       () =>
-        `removed ${environment.name}: ${removed.containers} containers, ${removed.volumes} volumes, its network and routes`,
+        `removed ${environment.name}: ${removed.containers} ${targets[0]!.engine === 'kubernetes' ? 'pods' : 'containers'}, ${removed.volumes} volumes, ${targets[0]!.engine === 'kubernetes' ? 'its namespace' : 'its network and routes'}`,
     );
     return 0;
   },
@@ -170,8 +177,16 @@ export const envLsCommand: CliCommand = {
   usage: 'slipway env ls [--json]',
   flags: {},
   async run(command) {
-    const { config, env } = await context(command, { engine: true });
-    const environments = await env.engine!.listEnvironments(config.project);
+    const { config, engines } = await context(command, { engine: false });
+    const all = await engines.all();
+    // one list per engine (each cluster): an environment on two clusters shows twice, each with its target
+    const environments = (
+      await Promise.all(
+        all.map(async (engine) =>
+          (await engine.listEnvironments(config.project)).map((e) => ({ ...e, engine: engine.target })),
+        ),
+      )
+    ).flat();
     const now = new Date();
     command.out.result({ environments }, () =>
       environments.length === 0
@@ -179,7 +194,7 @@ export const envLsCommand: CliCommand = {
         : environments
             .map((e) =>
               [
-                `${e.name}  branch ${JSON.stringify(e.branch)}  ${e.status}  age ${age(e.createdAt, now)}  expires ${age(e.expiresAt, now)}`,
+                `${e.name}  branch ${JSON.stringify(e.branch)}  ${e.status}  age ${age(e.createdAt, now)}  expires ${e.lifetime === 'release' ? 'never' : age(e.expiresAt, now)}${all.length > 1 ? `  on ${e.engine}` : ''}`,
                 ...e.components.map(
                   (c) => `  ${c.id.padEnd(20)} ${c.version.padEnd(16)} ${c.running ? 'running' : 'stopped'}`,
                 ),
@@ -192,10 +207,31 @@ export const envLsCommand: CliCommand = {
   },
 };
 
+/** The open merge requests' source branches, from the platform of this CI job (platforms/detect.ts). */
+async function openFromPlatform(command: CommandContext): Promise<string[]> {
+  const { createPlatform } = await import('../platforms/detect.js');
+  const requested = typeof command.flags.platform === 'string' ? command.flags.platform : undefined;
+  const platform = await createPlatform({
+    env: command.env,
+    cwd: command.cwd,
+    root: command.cwd,
+    ...(requested ? { requested } : {}),
+    info: (line) => command.out.info(line),
+  });
+  const branches = await platform.openBranches();
+  command.out.info(`open branches from ${platform.name}: ${branches.length === 0 ? 'none' : branches.join(', ')}`);
+  return branches;
+}
+
 export const envGcCommand: CliCommand = {
   name: 'env gc',
   summary: 'remove expired environments and, given the open branches, orphaned ones',
-  usage: 'slipway env gc [--dry-run] [--open <branch>...] [--json]',
+  usage: 'slipway env gc [--dry-run] [--open <branch>...] [--open-from-platform [--platform <name>]] [--json]',
+  description: [
+    'With --open-from-platform the open branches are the source branches of the open merge requests (GitLab) or pull',
+    "requests (GitHub) of the CI job's project, or the local branches (local), added to any --open. A merged or closed",
+    "one's environment is then an orphan. When the forge cannot be asked, nothing is removed (exit 3).",
+  ].join('\n'),
   flags: {
     'dry-run': { type: 'boolean', description: 'list what would be removed' },
     open: {
@@ -204,11 +240,24 @@ export const envGcCommand: CliCommand = {
       value: '<branch>',
       description: 'branches still open; environments of other branches are orphans',
     },
+    'open-from-platform': {
+      type: 'boolean',
+      description: "ask the forge (detected from the CI's variables) for the open merge requests' branches",
+    },
+    platform: {
+      type: 'string',
+      value: '<name>',
+      description: 'with --open-from-platform: gitlab, github or local (default: detected)',
+    },
   },
   async run(command) {
+    // asked before the engine is touched: without the forge's list, no environment counts as an orphan
+    const fromPlatform = command.flags['open-from-platform'] === true || typeof command.flags.platform === 'string';
+    const forge = fromPlatform ? await openFromPlatform(command) : undefined;
     const { env } = await context(command, { engine: true });
     const { envGc } = await import('../environments/environments.js');
-    const open = command.flags.open as string[] | undefined;
+    const given = command.flags.open as string[] | undefined;
+    const open = forge ? [...new Set([...(given ?? []), ...forge])] : given;
     const candidates = await envGc(env, { dryRun: command.flags['dry-run'] === true, open });
     const removed = candidates.map((c) => ({
       name: c.environment.name,

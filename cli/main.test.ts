@@ -42,6 +42,17 @@ describe('slipway CLI', () => {
     expect(flag.err).toContain("Unknown option '--pussh'");
   });
 
+  it('prints the version from the sources too (their package.json is one folder up, not two)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const { code, out, err } = await cli([flag]);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(out).toBe(`${pkg.version}\n`);
+    }
+  });
+
   it('reports a missing config with exit 2, and as JSON with --json', async () => {
     const { code, err, out } = await cli(['build', '--json']);
     expect(code).toBe(2);

@@ -9,8 +9,10 @@ import { deployCommand, historyCommand, promoteCommand, rollbackCommand } from '
 import { envDownCommand, envGcCommand, envLsCommand, envUpCommand } from './env.js';
 import { gateCommand } from './gate.js';
 import { loadtestCommand } from './loadtest.js';
+import { mrReportCommand } from './mr.js';
 import { pipelineGenerateCommand } from './pipeline.js';
-import { releaseCommand, releasePlanCommand } from './release.js';
+import { serveCommand } from './serve.js';
+import { releaseCommand, releasePlanCommand, releasePublishCommand } from './release.js';
 
 export const COMMANDS: CliCommand[] = [
   buildCommand,
@@ -24,9 +26,12 @@ export const COMMANDS: CliCommand[] = [
   historyCommand,
   gateCommand,
   loadtestCommand,
+  mrReportCommand,
   pipelineGenerateCommand,
+  serveCommand,
   releasePlanCommand,
   releaseCommand,
+  releasePublishCommand,
   configCheckCommand,
   configSchemaCommand,
 ];
@@ -120,10 +125,10 @@ export async function main(argv: string[], io: MainIO = {}): Promise<ExitCode> {
       return 0;
     }
     if (argv[0] === '--version' || argv[0] === '-v') {
-      const { readFile } = await import('node:fs/promises');
-      const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-        version: string;
-      };
+      // walks up from this module: cli/ in the sources, dist/cli/ built, node_modules/slipway/dist/cli/ installed
+      const { slipwayPackage } = await import('../core/package-info.js');
+      const pkg = await slipwayPackage();
+      if (!pkg) throw new SlipwayError('INTERNAL', "slipway's package.json not found", { fix: 'reinstall slipway' });
       stdout.write(`${pkg.version}\n`);
       return 0;
     }

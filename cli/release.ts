@@ -46,6 +46,69 @@ async function plan(command: CommandContext) {
   });
 }
 
+type Publishing = typeof import('../release/publish.js');
+
+interface Published {
+  platform: string | null;
+  /** Why nothing was published, when nothing was. */
+  skipped: string | null;
+  releases: { tag: string; action: 'created' | 'updated'; url: string | null }[];
+}
+
+function publishedLines(published: Published): string[] {
+  if (published.skipped) return [];
+  return published.releases.map(
+    (r) => `${published.platform} release ${r.tag} ${r.action}${r.url ? `: ${r.url}` : ''}`,
+  );
+}
+
+/** Forge releases of the tags just made, once they are on the forge (see release/publish.ts for when). */
+async function publish(
+  command: CommandContext,
+  publishing: Publishing,
+  input: {
+    requested: string | undefined;
+    pushedTo: string | undefined;
+    root: string;
+    releases: { tag: string; name: string; notes: string; commit: string }[];
+  },
+): Promise<Published> {
+  const decision = publishing.decidePublish({
+    requested: input.requested,
+    env: command.env,
+    pushedTo: input.pushedTo,
+    remoteUrl: input.pushedTo ? await publishing.remoteUrl(input.root, input.pushedTo, command.env) : undefined,
+  });
+  if (!decision.publish) {
+    command.out.info(`no forge release: ${decision.reason}`);
+    return { platform: null, skipped: decision.reason, releases: [] };
+  }
+  const { createPlatform } = await import('../platforms/detect.js');
+  const { SlipwayError } = await import('../core/errors.js');
+  try {
+    const platform = await createPlatform({
+      env: command.env,
+      cwd: command.cwd,
+      root: input.root,
+      ...(input.requested ? { requested: input.requested } : {}),
+      info: (line) => command.out.info(line),
+    });
+    const results = await publishing.publishReleases(platform, input.releases, (line) => command.out.info(line));
+    return {
+      platform: platform.name,
+      skipped: null,
+      releases: results.map((r) => ({ tag: r.tag, action: r.action, url: r.url ?? null })),
+    };
+  } catch (error) {
+    if (!(error instanceof SlipwayError) || !input.pushedTo) throw error;
+    // the tags are on the remote already: they stay, and the releases can be published again on their own
+    throw new SlipwayError(error.code, `${error.message}; the tags are pushed, their releases are not all published`, {
+      fix: `${error.fix}, then run slipway release publish${input.requested ? ` --platform ${input.requested}` : ''}`,
+      details: error.details,
+    });
+  }
+}
+
 export const releasePlanCommand: CliCommand = {
   name: 'release plan',
   summary: 'compute the next versions (app and modules) and the changelog from conventional commits',
@@ -73,7 +136,7 @@ export const releasePlanCommand: CliCommand = {
 export const releaseCommand: CliCommand = {
   name: 'release',
   summary: 'write the annotated release tags and notes at HEAD, optionally push them atomically',
-  usage: 'slipway release [--dry-run] [--push] [--remote origin] [--json]',
+  usage: 'slipway release [--dry-run] [--push] [--remote origin] [--platform gitlab|github|local] [--json]',
   description: [
     RULES,
     '',
@@ -82,11 +145,20 @@ export const releaseCommand: CliCommand = {
     'pipeline pushed one of them first, nothing is pushed, the local tags and notes are removed again and the command',
     'fails with TAG_EXISTS (exit 1). A tag that already exists in this clone stops the release before anything is',
     'written. Nothing to release is not an error (exit 0).',
+    '',
+    "In a GitLab CI or GitHub Actions job, once --push took the tags to that job's own repository, each tag becomes a",
+    'GitLab or GitHub release with its notes (a push to another remote publishes nothing); --platform forces it. When',
+    'publishing fails after the push, the tags stay: fix the cause and run slipway release publish.',
   ].join('\n'),
   flags: {
     'dry-run': { type: 'boolean', description: 'print the tags and notes that would be written, write nothing' },
     push: { type: 'boolean', description: 'push the new tags to the remote, all or none (git push --atomic)' },
     remote: { type: 'string', value: '<name>', description: 'the remote to push to (default: origin)' },
+    platform: {
+      type: 'string',
+      value: '<name>',
+      description: 'publish the releases on gitlab, github or local (default: the CI forge, when the push went to it)',
+    },
   },
   async run(command) {
     const { SlipwayError } = await import('../core/errors.js');
@@ -103,6 +175,9 @@ export const releaseCommand: CliCommand = {
     }
     const dryRun = flags['dry-run'] === true;
     const remote = typeof flags.remote === 'string' ? flags.remote : 'origin';
+    const requested = typeof flags.platform === 'string' ? flags.platform : undefined;
+    const publishing = await import('../release/publish.js');
+    publishing.checkPublishFlags(requested, command.env, flags.push === true);
     const planned = await plan(command);
     const json = planJson(planned.plan);
     const { history } = planned;
@@ -128,6 +203,12 @@ export const releaseCommand: CliCommand = {
       env: command.env,
       info: (line) => out.info(line),
     });
+    const published = await publish(command, publishing, {
+      requested,
+      pushedTo: applied.pushed ? remote : undefined,
+      root: history.root,
+      releases: planned.plan.tags.map((t) => ({ tag: t.name, name: t.name, notes: t.notes, commit: history.head! })),
+    });
     out.result(
       {
         ...json,
@@ -136,12 +217,88 @@ export const releaseCommand: CliCommand = {
         pushed: applied.pushed,
         remote: applied.pushed ? remote : null,
         notes: applied.notes,
+        published,
       },
       () =>
         [
           ...planned.plan.tags.map((t) => `released ${t.name}${applied.pushed ? ` (pushed to ${remote})` : ''}`),
           `notes: ${applied.notes.join(', ')}`,
+          ...publishedLines(published),
         ].join('\n'),
+    );
+    return 0;
+  },
+};
+
+export const releasePublishCommand: CliCommand = {
+  name: 'release publish',
+  summary: 'publish the release tags at HEAD (or the given tags) as GitLab or GitHub releases, with their notes',
+  usage: 'slipway release publish [<tag>...] [--platform gitlab|github|local] [--json]',
+  description: [
+    'Reads the release tags (v<x.y.z>, <module>-v<x.y.z>) pointing at HEAD, or the tags given, and publishes each with',
+    'its annotated message (the release notes) as a release on the forge of this CI job, detected from GITLAB_CI or',
+    'GITHUB_ACTIONS (or --platform). An existing release gets its notes updated, so a rerun after a failure converges.',
+    'The tags must be on the forge already (slipway release --push). Tokens: SLIPWAY_GITLAB_TOKEN (else CI_JOB_TOKEN),',
+    'SLIPWAY_GITHUB_TOKEN (else GITHUB_TOKEN), from the environment only.',
+  ].join('\n'),
+  flags: {
+    platform: { type: 'string', value: '<name>', description: 'gitlab, github or local (default: detected)' },
+  },
+  async run(command) {
+    const [{ SlipwayError }, { repositoryRoot }, publishing, { createPlatform, detectPlatform }] = await Promise.all([
+      import('../core/errors.js'),
+      import('../release/version/history.js'),
+      import('../release/publish.js'),
+      import('../platforms/detect.js'),
+    ]);
+    const requested = typeof command.flags.platform === 'string' ? command.flags.platform : undefined;
+    const choice = detectPlatform(command.env, requested);
+    const root = await repositoryRoot(command.cwd, command.env);
+    const { run } = await import('../core/exec.js');
+    const head = await run({
+      file: 'git',
+      args: ['rev-parse', '--verify', '--quiet', 'HEAD'],
+      cwd: root,
+      env: command.env,
+    });
+    const commits = command.positionals.length > 0 ? command.positionals : [head.stdout.trim()];
+    const releases = [];
+    for (const target of commits) {
+      const resolved = await run({
+        file: 'git',
+        args: ['rev-parse', '--verify', '--quiet', `${target}^{commit}`],
+        cwd: root,
+        env: command.env,
+      });
+      if (resolved.code !== 0) {
+        throw new SlipwayError('USAGE', `${target}: no such tag or commit`, {
+          fix: 'git fetch --tags, or name an existing tag',
+        });
+      }
+      const found = await publishing.tagsAt(root, resolved.stdout.trim(), command.env);
+      const wanted = command.positionals.length > 0 ? found.filter((r) => r.tag === target) : found;
+      if (command.positionals.length > 0 && wanted.length === 0) {
+        throw new SlipwayError('USAGE', `${target} is not a release tag (v<x.y.z> or <module>-v<x.y.z>)`, {
+          fix: 'name a release tag, or run without arguments for the tags at HEAD',
+        });
+      }
+      releases.push(...wanted);
+    }
+    if (releases.length === 0) {
+      command.out.result({ platform: choice.name, releases: [] }, () => 'no release tag at HEAD: nothing to publish');
+      return 0;
+    }
+    const platform = await createPlatform({
+      env: command.env,
+      cwd: command.cwd,
+      root,
+      ...(requested ? { requested } : {}),
+      info: (line) => command.out.info(line),
+    });
+    const results = await publishing.publishReleases(platform, releases, (line) => command.out.info(line));
+    command.out.result(
+      { platform: platform.name, releases: results.map((r) => ({ tag: r.tag, action: r.action, url: r.url ?? null })) },
+      () => results.map((r) => `${platform.name} release ${r.tag} ${r.action}${r.url ? `: ${r.url}` : ''}`).join('\n'),
     );
     return 0;
   },

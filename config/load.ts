@@ -62,7 +62,8 @@ function cacheKey(raw: unknown, file: string): string | undefined {
   }
   const here = path.dirname(fileURLToPath(import.meta.url));
   const ext = path.extname(fileURLToPath(import.meta.url));
-  const code = ['schema', 'resolve'].map((name) => {
+  // the kubernetes section's schema lives with its engine
+  const code = ['schema', 'resolve', '../engines/kubernetes/config'].map((name) => {
     const stat = statSync(path.join(here, `${name}${ext}`));
     return `${stat.size}:${stat.mtimeMs}`;
   });

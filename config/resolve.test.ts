@@ -117,6 +117,8 @@ describe('resolveConfig', () => {
     );
     expect(config.environments.staging).toEqual({
       name: 'staging',
+      engine: 'docker',
+      clusters: [],
       replicas: { 'records/db': 1, 'grades/api': 1, 'records/api': 1, 'records/web': 1 },
       drainMs: 5000,
       readyTimeoutMs: 120000,
@@ -127,6 +129,42 @@ describe('resolveConfig', () => {
     expect(problems(valid({ environments: { production: { replicas: { 'records/db': 2, 'nope/x': 2 } } } }))).toEqual([
       'environments.production.replicas.records/db: a storage runs exactly one container',
       'environments.production.replicas.nope/x: unknown component; use <module>/<component>',
+    ]);
+  });
+
+  it('chooses the engine per environment: the top-level engine, its own, or kubernetes when it names clusters', () => {
+    const config = resolveConfig(
+      valid({
+        engine: 'kubernetes',
+        kubernetes: { kubeconfig: 'ci/kubeconfig', context: 'ci' },
+        environments: {
+          staging: {},
+          local: { engine: 'docker' },
+          production: { clusters: ['eu-west', 'us-east'] },
+        },
+      }),
+      FILE,
+    );
+    expect(config.engine).toBe('kubernetes');
+    expect(config.kubernetes).toMatchObject({ kubeconfig: '/repo/ci/kubeconfig', context: 'ci' });
+    expect(config.environments.staging).toMatchObject({ engine: 'kubernetes', clusters: [] });
+    expect(config.environments.local).toMatchObject({ engine: 'docker', clusters: [] });
+    expect(config.environments.production).toMatchObject({ engine: 'kubernetes', clusters: ['eu-west', 'us-east'] });
+    expect(resolveConfig(valid(), FILE)).toMatchObject({ engine: 'docker', kubernetes: undefined });
+  });
+
+  it('refuses an unknown engine listing the valid ones, and clusters on the Docker engine', () => {
+    expect(problems(valid({ engine: 'kubernete' }))).toEqual([
+      'engine: expected one of docker, kubernetes, got "kubernete"',
+    ]);
+    expect(
+      problems(
+        valid({ environments: { production: { engine: 'docker', clusters: ['a', 'a'] }, staging: { engine: 'k8s' } } }),
+      ),
+    ).toEqual(['environments.staging.engine: expected one of docker, kubernetes, got "k8s"']);
+    expect(problems(valid({ environments: { production: { engine: 'docker', clusters: ['a', 'a'] } } }))).toEqual([
+      "environments.production.clusters: only a kubernetes environment runs on clusters (this one runs on docker); set engine: 'kubernetes' or remove clusters",
+      'environments.production.clusters: a is listed twice',
     ]);
   });
 

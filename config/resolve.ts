@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { SlipwayError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
+import type { KubernetesConfigParsed } from '../engines/kubernetes/config.js';
+import type { EngineName } from '../environments/engine.js';
 import { configSchema, type ComponentKind, type SlipwayConfigParsed } from './schema.js';
 
 export interface ConfigProblem {
@@ -59,6 +61,9 @@ export interface ResolvedRouter {
 
 export interface ResolvedReleaseEnvironment {
   name: string;
+  engine: EngineName;
+  /** Kubernetes: the kube contexts to roll out to, in order; empty means the default context. */
+  clusters: string[];
   /** Replicas per component id (front and back; storage always 1). */
   replicas: Record<string, number>;
   drainMs: number;
@@ -78,6 +83,10 @@ export interface ResolvedConfig {
   components: ResolvedComponent[];
   preview: ResolvedPreview;
   router: ResolvedRouter;
+  /** The engine previews run on (and release environments that name none). */
+  engine: EngineName;
+  /** The `kubernetes` section as parsed (defaults filled), its kubeconfig path made absolute; undefined when absent. */
+  kubernetes: KubernetesConfigParsed | undefined;
   environments: Record<string, ResolvedReleaseEnvironment>;
 }
 
@@ -94,6 +103,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   root: [
     'project',
     'registry',
+    'engine',
     'build',
     'modules',
     'preview',
@@ -323,8 +333,21 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
         else replicas[id] = count;
       }
     }
+    const engine = e.engine ?? (e.clusters ? 'kubernetes' : parsed.engine);
+    if (e.clusters && engine !== 'kubernetes') {
+      problems.push({
+        path: `environments.${name}.clusters`,
+        message: `only a kubernetes environment runs on clusters (this one runs on ${engine}); set engine: 'kubernetes' or remove clusters`,
+      });
+    }
+    const repeated = (e.clusters ?? []).filter((c, i, all) => all.indexOf(c) !== i);
+    if (repeated.length > 0) {
+      problems.push({ path: `environments.${name}.clusters`, message: `${repeated[0]} is listed twice` });
+    }
     environments[name] = {
       name,
+      engine,
+      clusters: e.clusters ?? [],
       replicas,
       drainMs: e.drainSeconds * 1000,
       readyTimeoutMs: e.readyTimeoutSeconds * 1000,
@@ -353,6 +376,11 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
       port: parsed.router.port,
       adminPort: parsed.router.adminPort,
       image: parsed.router.image,
+    },
+    engine: parsed.engine,
+    kubernetes: parsed.kubernetes && {
+      ...parsed.kubernetes,
+      kubeconfig: parsed.kubernetes.kubeconfig && path.resolve(root, parsed.kubernetes.kubeconfig),
     },
     environments,
   };

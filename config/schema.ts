@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { gateConfigSchema } from './gate-schema.js';
 import { loadtestConfigSchema } from '../loadtest/schema.js';
 import { kubernetesConfigSchema } from '../engines/kubernetes/config.js';
+import { ENGINE_NAMES } from '../environments/engine.js';
 
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const NAME_HINT = 'lowercase letters, digits and inner dashes, at most 40 characters';
@@ -99,6 +100,14 @@ export const routerSchema = z.strictObject({
 
 /** A long-lived environment (staging, production): deployed and promoted to, never expiring. */
 export const releaseEnvironmentSchema = z.strictObject({
+  /** The engine this environment runs on; the top-level `engine` when left out (`kubernetes` when `clusters` is set). */
+  engine: z.enum(ENGINE_NAMES).optional(),
+  /**
+   * Kubernetes: the kube contexts (from the kubeconfig) this environment runs on, in rollout order. A release goes
+   * cluster by cluster and stops at the first failure, leaving the clusters after it on the previous version.
+   * Left out: `kubernetes.context`, else the kubeconfig's current context.
+   */
+  clusters: z.array(z.string().min(1)).min(1).optional(),
   /** Containers per front or back component (all of them, or per `<module>/<component>`); storage runs one. */
   replicas: z
     .union([z.number().int().min(1).max(20), z.record(z.string(), z.number().int().min(1).max(20))])
@@ -125,6 +134,8 @@ export const releaseEnvironmentSchema = z.strictObject({
 export const configSchema = z.strictObject({
   project: nameSchema,
   registry: registrySchema,
+  /** The engine preview environments run on, and release environments that do not name their own. */
+  engine: z.enum(ENGINE_NAMES).default('docker'),
   build: z
     .strictObject({
       /** How many images build at once. */

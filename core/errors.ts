@@ -42,7 +42,18 @@ export type ErrorCode =
   | 'ENV_NOT_READY'
   | 'LOADTEST_SCRIPT_INVALID'
   | 'LOADTEST_TIMEOUT'
-  | 'TARGET_UNREACHABLE';
+  | 'TARGET_UNREACHABLE'
+  | 'WEBHOOK_SECRET_MISSING'
+  | 'KUBECONFIG_NOT_FOUND'
+  | 'KUBE_CONTEXT_NOT_FOUND'
+  | 'KUBE_UNAUTHORIZED'
+  | 'KUBE_FORBIDDEN'
+  | 'QUOTA_EXCEEDED'
+  | 'IMAGE_PULL_FAILED'
+  | 'NAMESPACE_TERMINATING'
+  | 'PLATFORM_CONFIG'
+  | 'PLATFORM_AUTH'
+  | 'PLATFORM_ERROR';
 
 const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   USAGE: 2,
@@ -86,6 +97,25 @@ const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   LOADTEST_SCRIPT_INVALID: 2,
   LOADTEST_TIMEOUT: 3,
   TARGET_UNREACHABLE: 3,
+  // `slipway serve` never listens without a secret: every request would be rejected, or worse, trusted
+  WEBHOOK_SECRET_MISSING: 2,
+  // the Kubernetes engine: a kubeconfig or context the config names that does not exist is a configuration error
+  KUBECONFIG_NOT_FOUND: 2,
+  KUBE_CONTEXT_NOT_FOUND: 2,
+  // the API server refused the credentials (401: expired or revoked) or the action (403, RBAC)
+  KUBE_UNAUTHORIZED: 3,
+  KUBE_FORBIDDEN: 3,
+  // the cluster refused the resources (a ResourceQuota): nothing is wrong with the build; raise the quota or lower
+  // the requests. The rollout was rolled back.
+  QUOTA_EXCEEDED: 3,
+  // the cluster could not pull a release's image (a wrong digest, a missing push): the release failed verification
+  IMAGE_PULL_FAILED: 1,
+  NAMESPACE_TERMINATING: 3,
+  // a forge adapter chosen (or detected) without the CI variables it needs: fix the job's variables
+  PLATFORM_CONFIG: 2,
+  // the forge rejected the token (expired, revoked, missing scope): the message names the variable to fix
+  PLATFORM_AUTH: 3,
+  PLATFORM_ERROR: 3,
 };
 
 export interface SlipwayErrorOptions {

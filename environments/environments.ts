@@ -1,15 +1,16 @@
 // The environments pillar's entry points: up, down, ls and gc for branch environments, with locks and lifetimes.
 import type { ResolvedConfig } from '../config/resolve.js';
 import { SlipwayError } from '../core/errors.js';
-import type { DockerEnvironments, EnvironmentState } from '../engines/docker/environments.js';
 import { readBuildManifest } from '../image-builder/manifest.js';
+import type { EnvironmentEngine, EnvironmentState } from './engine.js';
 import { defaultLockDir, withEnvironmentLock } from './lock.js';
 import { environmentName } from './naming.js';
 import { planEnvironment, type EnvPlan } from './plan.js';
 
 export interface EnvContext {
   config: ResolvedConfig;
-  engine: DockerEnvironments | undefined;
+  /** The engine previews run on (`engine` in the config); undefined for a dry run. */
+  engine: EnvironmentEngine | undefined;
   progress: (line: string) => void;
   lockDir?: string;
   now?: () => Date;
@@ -44,6 +45,7 @@ export async function planUp(context: EnvContext, branch: string, modules: strin
     modules,
     now: (context.now ?? (() => new Date()))(),
     createdAt: current?.createdAt && Date.parse(current.createdAt) > 0 ? current.createdAt : undefined,
+    engine: context.engine?.engine ?? context.config.engine,
   });
 }
 

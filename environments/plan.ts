@@ -6,6 +6,7 @@ import type { ComponentKind } from '../config/schema.js';
 import { SlipwayError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 import type { BuildManifest } from '../image-builder/manifest.js';
+import type { EngineName } from './engine.js';
 import { previewHost, refSlug } from './naming.js';
 
 /** HTTP components are reached inside an environment through the router on this port (readiness-gated). */
@@ -142,6 +143,8 @@ export interface PlanEnvironmentInput {
   createdAt: string | undefined;
   /** A release environment (config `environments.<name>`): replicas, no expiry. */
   release?: { replicas: Record<string, number>; drainMs: number; readyTimeoutMs: number };
+  /** The engine it runs on: Kubernetes serves preview hosts through the cluster's ingress (port 80), not the router. */
+  engine?: EngineName;
 }
 
 /** Far enough never to expire: release environments are removed on purpose, never by gc. */
@@ -180,7 +183,7 @@ export function planEnvironment(input: PlanEnvironmentInput): EnvPlan {
       SLIPWAY_COMPONENT: c.id,
     });
     const host = previewHost(c.name, c.module, name, config.preview.domain);
-    const portSuffix = config.router.port === 80 ? '' : `:${config.router.port}`;
+    const portSuffix = input.engine === 'kubernetes' || config.router.port === 80 ? '' : `:${config.router.port}`;
     return {
       id: c.id,
       module: c.module,

@@ -1,7 +1,8 @@
 // Release environments (staging, production): deploy the build, promote the very digests another environment
 // runs, roll back to a kept release, and list the history. Rollouts reuse the environment reconciler: new
 // containers ready before the router switches, the old ones drained, and a release that never gets ready
-// leaves the previous one serving.
+// leaves the previous one serving. An environment on several clusters rolls out cluster by cluster and stops at
+// the first failure.
 import { appendFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,17 +10,18 @@ import type { ResolvedConfig, ResolvedReleaseEnvironment } from '../config/resol
 import { SlipwayError, isSlipwayError } from '../core/errors.js';
 import { run } from '../core/exec.js';
 import { closest } from '../core/suggest.js';
-import type { DockerEnvironments, ReleaseRecord } from '../engines/docker/environments.js';
 import type { BuildManifest } from '../image-builder/manifest.js';
 import { readBuildManifest } from '../image-builder/manifest.js';
 import type { RegistryClient } from '../registry/client.js';
 import { splitRepository } from '../registry/client.js';
+import type { ClusterOutcome, EnvironmentEngine, ReleaseRecord } from './engine.js';
 import { defaultLockDir, withEnvironmentLock } from './lock.js';
 import { planEnvironment, type EnvPlan } from './plan.js';
 
 export interface ReleaseContext {
   config: ResolvedConfig;
-  engine: DockerEnvironments;
+  /** The engines an environment runs on, in rollout order: one, or one per cluster of a multi-cluster environment. */
+  engines: (environment: string) => Promise<EnvironmentEngine[]>;
   registry: RegistryClient;
   progress: (line: string) => void;
   env: NodeJS.ProcessEnv;
@@ -111,7 +113,11 @@ async function rollout(
 ): Promise<{ plan: EnvPlan; record: ReleaseRecord }> {
   const settings = releaseEnvironment(context.config, name);
   const now = (context.now ?? (() => new Date()))();
-  const existing = (await context.engine.listEnvironments(context.config.project)).find((e) => e.name === name);
+  const engines = await context.engines(name);
+  // every cluster answers before any changes: a cluster that cannot be reached fails the release up front
+  const [existing] = (await Promise.all(engines.map((e) => e.listEnvironments(context.config.project)))).map((list) =>
+    list.find((e) => e.name === name),
+  );
   const plan = planEnvironment({
     config: context.config,
     manifest,
@@ -121,6 +127,7 @@ async function rollout(
     now,
     createdAt: existing?.createdAt,
     release: settings,
+    engine: engines[0]!.engine,
   });
   const record: ReleaseRecord = {
     project: context.config.project,
@@ -137,52 +144,103 @@ async function rollout(
     reason: '',
     from,
   };
+  const outcomes: ClusterOutcome[] = [];
+  const several = engines.length > 1;
   try {
-    const result = await context.engine.up(plan, { keepFailed: false, onProgress: context.progress, holdOld: true });
-    const check = await postSwitchCheck(context, plan, settings);
-    if (!check.ok) {
-      context.progress(`post-switch check failed (${check.reason}): sending traffic back to the previous release`);
-      await context.engine.revert(plan, result.held);
-      throw new SlipwayError('ENV_FAILED', `the post-switch check failed: ${check.reason}`, {
-        fix: 'traffic went back to the previous release; fix the failing requests named here, rebuild and deploy again',
-        details: check.failures.slice(0, 10),
-      });
+    for (const [index, engine] of engines.entries()) {
+      if (several) context.progress(`${engine.target}: rolling out ${record.version} (${index + 1}/${engines.length})`);
+      try {
+        await rolloutOne(context, engine, plan, settings);
+        outcomes.push({ target: engine.target, result: 'succeeded' });
+      } catch (error) {
+        outcomes.push({
+          target: engine.target,
+          result: 'failed',
+          reason: isSlipwayError(error) ? error.message : String(error),
+        });
+        for (const rest of engines.slice(index + 1)) outcomes.push({ target: rest.target, result: 'skipped' });
+        throw error;
+      }
     }
-    await context.engine.finish(plan, result.held);
   } catch (error) {
-    const failed = {
+    const failed: ReleaseRecord = {
       ...record,
       result: 'failed' as const,
       reason: isSlipwayError(error) ? error.message : String(error),
+      ...(several ? { clusters: outcomes } : {}),
     };
-    await context.engine.recordRelease(failed, plan.components[0]!.image, settings.keep).catch(() => undefined);
+    for (const engine of engines)
+      await engine.recordRelease(failed, plan.components[0]!.image, settings.keep).catch(() => undefined);
     await audit(context, failed);
+    const where = several ? stoppedAt(outcomes) : '';
     if (isSlipwayError(error) && error.code === 'ENV_FAILED') {
-      throw new SlipwayError('ENV_FAILED', `${kind} to ${name} rolled back: ${error.message}`, {
+      throw new SlipwayError('ENV_FAILED', `${kind} to ${name} rolled back${where}: ${error.message}`, {
         fix: error.fix,
         details: error.details,
       });
     }
+    if (several && isSlipwayError(error)) {
+      throw new SlipwayError(error.code, `${kind} to ${name}${where}: ${error.message}`, {
+        fix: error.fix,
+        details: error.details,
+        cause: error,
+      });
+    }
     throw error;
   }
-  await context.engine.recordRelease(record, plan.components[0]!.image, settings.keep);
-  await audit(context, record);
-  return { plan, record };
+  const done: ReleaseRecord = several ? { ...record, clusters: outcomes } : record;
+  for (const engine of engines) await engine.recordRelease(done, plan.components[0]!.image, settings.keep);
+  await audit(context, done);
+  return { plan, record: done };
+}
+
+/** ` on <failed> (<done> keep the new version; <skipped> stay on the previous one)`. */
+function stoppedAt(outcomes: ClusterOutcome[]): string {
+  const failed = outcomes.find((o) => o.result === 'failed')?.target ?? '?';
+  const done = outcomes.filter((o) => o.result === 'succeeded').map((o) => o.target);
+  const skipped = outcomes.filter((o) => o.result === 'skipped').map((o) => o.target);
+  const notes = [
+    ...(done.length > 0 ? [`${done.join(', ')} keep${done.length === 1 ? 's' : ''} the new version`] : []),
+    ...(skipped.length > 0 ? [`${skipped.join(', ')} stay${skipped.length === 1 ? 's' : ''} on the previous one`] : []),
+  ];
+  return ` on ${failed}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
+/** One engine (one cluster): the new release ready, switched, checked, then finished or reverted. */
+async function rolloutOne(
+  context: ReleaseContext,
+  engine: EnvironmentEngine,
+  plan: EnvPlan,
+  settings: ResolvedReleaseEnvironment,
+): Promise<void> {
+  const result = await engine.up(plan, { keepFailed: false, onProgress: context.progress, holdOld: true });
+  const check = await postSwitchCheck(context, plan, settings, engine);
+  if (!check.ok) {
+    context.progress(`post-switch check failed (${check.reason}): sending traffic back to the previous release`);
+    await engine.revert(plan, result.held);
+    throw new SlipwayError('ENV_FAILED', `the post-switch check failed: ${check.reason}`, {
+      fix: 'traffic went back to the previous release; fix the failing requests named here, rebuild and deploy again',
+      details: check.failures.slice(0, 10),
+    });
+  }
+  await engine.finish(plan, result.held);
 }
 
 /**
- * Sends requests through the router, as users would, to each front and back's health path and configured paths
- * for the check's duration; the release stands only if the error rate stays within bounds.
+ * Sends requests as users would (through the router, or the engine's own way in), to each front and back's health
+ * path and configured paths for the check's duration; the release stands only if the error rate stays within bounds.
  */
 async function postSwitchCheck(
   context: ReleaseContext,
   plan: EnvPlan,
   settings: ResolvedReleaseEnvironment,
+  engine: EnvironmentEngine,
 ): Promise<{ ok: true } | { ok: false; reason: string; failures: string[] }> {
   const targets = plan.components
     .filter((c) => c.route)
     .flatMap((c) =>
       [...(c.health ? [c.health] : []), ...(settings.check.paths[c.id] ?? [])].map((p) => ({
+        id: c.id,
         host: c.route!.host,
         path: p,
       })),
@@ -197,7 +255,9 @@ async function postSwitchCheck(
     await Promise.all(
       targets.map(async (t) => {
         total++;
-        const outcome = await httpGet(address, router.port, t.host, t.path);
+        const outcome = engine.probe
+          ? await engine.probe(plan, t.id, t.path)
+          : await httpGet(address, router.port, t.host, t.path);
         if (outcome !== 'ok') failures.push(`${t.host}${t.path}: ${outcome}`);
       }),
     );
@@ -244,7 +304,8 @@ export async function deploy(context: ReleaseContext, name: string, options: { f
       fix: 'run `slipway build --push` first',
     });
   return locked(context, name, `deploy ${name}`, async () => {
-    const [current] = await context.engine
+    const [primary] = await context.engines(name);
+    const [current] = await primary!
       .listReleases(context.config.project, name)
       .then((r) => r.filter((x) => x.result === 'succeeded'));
     if (!options.force && current?.commit && manifest.commit && current.commit !== manifest.commit) {
@@ -268,7 +329,8 @@ export async function deploy(context: ReleaseContext, name: string, options: { f
  */
 export async function promote(context: ReleaseContext, from: string, to: string) {
   releaseEnvironment(context.config, to);
-  const source = (await context.engine.listEnvironments(context.config.project)).find((e) => e.name === from);
+  const [sourceEngine] = await context.engines(from);
+  const source = (await sourceEngine!.listEnvironments(context.config.project)).find((e) => e.name === from);
   if (!source || source.components.length === 0) {
     throw new SlipwayError('ENV_NOT_FOUND', `nothing runs in ${from} to promote`, {
       fix: `deploy to ${from} first (slipway deploy ${from})`,
@@ -280,7 +342,7 @@ export async function promote(context: ReleaseContext, from: string, to: string)
     images[c.id] = c.image;
     inputDigests[c.id] = c.inputDigest;
   }
-  const [sourceRelease] = await context.engine.listReleases(context.config.project, from);
+  const [sourceRelease] = await sourceEngine!.listReleases(context.config.project, from);
   // the copy: each manifest, by digest, under a tag naming the target, before anything changes in `to`
   const copies = Object.values(images).filter((image) => image.includes('@sha256:'));
   const fetched: { name: string; digest: string; manifest: import('../registry/client.js').Manifest }[] = [];
@@ -311,7 +373,8 @@ export async function promote(context: ReleaseContext, from: string, to: string)
 export async function rollback(context: ReleaseContext, name: string, to: string | undefined) {
   releaseEnvironment(context.config, name);
   return locked(context, name, `rollback ${name}`, async () => {
-    const releases = (await context.engine.listReleases(context.config.project, name)).filter(
+    const [primary] = await context.engines(name);
+    const releases = (await primary!.listReleases(context.config.project, name)).filter(
       (r) => r.result === 'succeeded',
     );
     const target = to
@@ -337,8 +400,9 @@ export async function rollback(context: ReleaseContext, name: string, to: string
 }
 
 export async function history(
-  context: Pick<ReleaseContext, 'config' | 'engine'>,
+  context: Pick<ReleaseContext, 'config' | 'engines'>,
   name: string,
 ): Promise<ReleaseRecord[]> {
-  return context.engine.listReleases(context.config.project, name);
+  const [primary] = await context.engines(name);
+  return primary!.listReleases(context.config.project, name);
 }

@@ -11,10 +11,13 @@ import { resolveLoadtestConfig } from '../loadtest/config.js';
 import { reportFiles } from '../loadtest/run.js';
 import { githubDocument, renderGithub } from './github.js';
 import { gitlabDocument, renderGitlab } from './gitlab.js';
+import { DEFAULT_INPUTS } from './mr-inputs.js';
 import { GATE_REPORTS, planPipeline, type PipelineModel } from './model.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const configFile = path.join(root, 'examples/scolarite/slipway.config.ts');
+// the config's folder, relative to the repository root: where slipway reads and writes its files
+const project = 'examples/scolarite';
 
 function validator(schemaFile: string): ValidateFunction {
   const schema = JSON.parse(readFileSync(path.join(root, '../shared/schemas', schemaFile), 'utf8')) as object;
@@ -23,7 +26,12 @@ function validator(schemaFile: string): ValidateFunction {
   return ajv.compile(schema);
 }
 
-type Job = Record<string, unknown> & { script?: string[]; rules?: { if: string; when?: string }[] };
+type Job = Record<string, unknown> & {
+  script?: string[];
+  rules?: { if: string; when?: string }[];
+  needs?: { job: string; artifacts: boolean; optional?: boolean }[];
+  artifacts?: { when?: string; paths?: string[]; reports?: Record<string, string> };
+};
 type GithubJob = { if: string; needs?: string[]; steps: Record<string, unknown>[]; [key: string]: unknown };
 
 let config: ResolvedConfig;
@@ -32,7 +40,11 @@ let gitlab: Record<string, Job>;
 let github: { on: Record<string, unknown>; jobs: Record<string, GithubJob> };
 let validateGitlab: ValidateFunction;
 let validateGithub: ValidateFunction;
-const loadtestDir = '.slipway/loadtest';
+// what `slipway pipeline generate` passes: the load test's reports folder relative to the repository root
+const loadtestDir = `${project}/.slipway/loadtest`;
+const MR_CONDITION = '$CI_PIPELINE_SOURCE == "merge_request_event"';
+const DEFAULT_BRANCH_CONDITION = '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"';
+const PULL_REQUEST = "(github.event_name == 'pull_request' && github.event.action != 'closed')";
 
 beforeAll(async () => {
   const raw = (await loadRawConfig(configFile)) as Record<string, unknown>;
@@ -93,9 +105,7 @@ describe('pipeline generate', () => {
       on_stop: 'preview-stop',
       auto_stop_in: '3 days',
     });
-    expect((gitlab.preview!.artifacts as { reports: { dotenv: string } }).reports.dotenv).toBe(
-      '.slipway/environment.env',
-    );
+    expect(gitlab.preview!.artifacts!.reports!.dotenv).toBe(`${project}/.slipway/environment.env`);
     const stop = gitlab['preview-stop']!;
     expect(stop.environment).toEqual({ name: 'preview/$CI_COMMIT_REF_SLUG', action: 'stop' });
     expect(stop.variables).toEqual({ GIT_STRATEGY: 'none' });
@@ -106,7 +116,7 @@ describe('pipeline generate', () => {
       'git clone --depth 1 --branch "$CI_DEFAULT_BRANCH" "$CI_REPOSITORY_URL" "$SLIPWAY_DEFAULT_CHECKOUT"',
       'cd "$SLIPWAY_DEFAULT_CHECKOUT"',
       'npm ci',
-      'npx slipway env down "$CI_COMMIT_REF_NAME" --config examples/scolarite/slipway.config.ts',
+      '$SLIPWAY_BIN env down "$CI_COMMIT_REF_NAME" --config examples/scolarite/slipway.config.ts',
     ]);
   });
 
@@ -146,9 +156,11 @@ describe('pipeline generate', () => {
     expect(gitlab['deploy-staging']!.rules).toEqual([
       { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"' },
     ]);
-    expect(gitlab['deploy-staging']!.script![0]).toBe(
-      'npx slipway deploy staging --config examples/scolarite/slipway.config.ts --json > .slipway/release-staging.json',
-    );
+    // the shell opens the result's file before slipway runs: a fresh checkout has no .slipway/ folder
+    expect(gitlab['deploy-staging']!.script!.slice(0, 2)).toEqual([
+      `mkdir -p ${project}/.slipway`,
+      `$SLIPWAY_BIN deploy staging --config examples/scolarite/slipway.config.ts --json > ${project}/.slipway/release-staging.json`,
+    ]);
     expect(gitlab['promote-production']!.rules).toEqual([
       {
         if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "schedule"',
@@ -157,18 +169,21 @@ describe('pipeline generate', () => {
       },
       { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+/' },
     ]);
-    expect(gitlab['promote-production']!.script![0]).toMatch(/^npx slipway promote staging production /);
+    expect(gitlab['promote-production']!.script![1]).toMatch(/^\$SLIPWAY_BIN promote staging production /);
   });
 
   it('wires the gate and load-test reports to the paths the commands write', () => {
     const gate = gitlab.gate!;
-    const command = gate.script![0]!;
+    const command = gate.script![1]!;
     for (const [flag, file] of Object.entries(GATE_REPORTS)) expect(command).toContain(`--${flag} ${file}`);
+    // the verdict as JSON, where `slipway mr report` looks for it
+    expect(gate.script![0]).toBe(`mkdir -p ${project}/.slipway/gate`);
+    expect(command).toMatch(new RegExp(` --json > ${project}/\\.slipway/gate/gate\\.json$`));
     expect(gate.variables).toEqual({ GIT_DEPTH: '0' });
     expect(gate.artifacts).toEqual({
       when: 'always',
       reports: { codequality: GATE_REPORTS.codeclimate, junit: GATE_REPORTS.junit },
-      paths: [GATE_REPORTS.sarif, GATE_REPORTS.markdown],
+      paths: [`${project}/.slipway/gate/gate.json`, GATE_REPORTS.sarif, GATE_REPORTS.markdown],
       expire_in: '1 week',
     });
     const sarif = github.jobs.gate!.steps.find((s) => s.uses === 'github/codeql-action/upload-sarif@v3');
@@ -176,27 +191,172 @@ describe('pipeline generate', () => {
     expect(github.jobs.gate!.permissions).toEqual({ contents: 'read', 'security-events': 'write' });
 
     // the load test's paths come from its own config resolution, so a change there shows up here
-    const loadtest = resolveLoadtestConfig({}, root);
+    const loadtest = resolveLoadtestConfig({}, path.dirname(configFile));
     const files = reportFiles(loadtest);
     expect(path.relative(root, loadtest.reportsDir)).toBe(loadtestDir);
-    expect((gitlab.loadtest!.artifacts as { reports: unknown }).reports).toEqual({
+    expect(gitlab.loadtest!.artifacts!.reports).toEqual({
       junit: path.relative(root, files.junit),
       load_performance: `${loadtestDir}/work/summary-export.json`,
     });
+    expect(gitlab.loadtest!.artifacts!.paths).toEqual([path.relative(root, files.json), `${loadtestDir}/report.md`]);
   });
 
-  it('runs env gc on the schedule only, with the open branches', () => {
+  it("runs env gc on the schedule only, with the forge's open merge requests", () => {
     expect(gitlab['env-gc']!.rules).toEqual([{ if: '$CI_PIPELINE_SOURCE == "schedule"' }]);
-    expect(gitlab['env-gc']!.script![0]).toMatch(/^npx slipway env gc \$\(git ls-remote --heads origin/);
+    expect(gitlab['env-gc']!.script).toEqual([
+      '$SLIPWAY_BIN env gc --open-from-platform --config examples/scolarite/slipway.config.ts',
+    ]);
     expect(github.on.schedule).toEqual([{ cron: '17 */6 * * *' }]);
-    expect(github.jobs['env-gc']!.if).toBe("(github.event_name == 'schedule')");
+    const gc = github.jobs['env-gc']!;
+    expect(gc.if).toBe("(github.event_name == 'schedule')");
+    // listing the open pull requests is all it asks of GitHub
+    expect(gc.permissions).toEqual({ contents: 'read', 'pull-requests': 'read' });
+    expect(gc.env).toEqual({ GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
+    expect(gc.steps.at(-1)).toMatchObject({ run: gitlab['env-gc']!.script![0] });
+  });
+
+  it('leaves every file `slipway mr report` reads where it looks, and keeps them when the job fails', () => {
+    // what mr report reads by default, under the project root (pipelines/mr-inputs.ts)
+    const expected = {
+      build: `${project}/${DEFAULT_INPUTS.build[0]}`,
+      gate: `${project}/${DEFAULT_INPUTS.gate[0]}`,
+      preview: `${project}/${DEFAULT_INPUTS.env[0]}`,
+      loadtest: `${project}/${DEFAULT_INPUTS.loadtest[0]}`,
+    };
+    expect(expected).toEqual({
+      build: `${project}/.slipway/build.json`,
+      gate: `${project}/.slipway/gate/gate.json`,
+      preview: `${project}/.slipway/preview.json`,
+      loadtest: `${project}/.slipway/loadtest/report.json`,
+    });
+    for (const [job, file] of Object.entries(expected)) {
+      expect(gitlab[job]!.artifacts!.paths).toContain(file);
+      // a failed step's output (an error as JSON) is what the report shows for it
+      expect(gitlab[job]!.artifacts!.when).toBe('always');
+      const upload = github.jobs[job]!.steps.find((s) => s.uses === 'actions/upload-artifact@v4');
+      expect(upload).toEqual({ if: 'always()', uses: 'actions/upload-artifact@v4', with: { name: job, path: file } });
+    }
+    expect(gitlab.preview!.script![1]).toBe(
+      `$SLIPWAY_BIN env up "$CI_COMMIT_REF_NAME" --config examples/scolarite/slipway.config.ts --json > ${expected.preview}`,
+    );
+    // the preview job gets the manifest where `slipway env up` reads it
+    expect(github.jobs.preview!.steps).toContainEqual({
+      uses: 'actions/download-artifact@v4',
+      with: { name: 'build', path: `${project}/.slipway` },
+    });
+  });
+
+  it('reports on merge requests after build, gate, preview and load test, even when they failed', () => {
+    const report = gitlab['mr-report']!;
+    expect(report.stage).toBe('report');
+    expect(report.rules).toEqual([{ if: MR_CONDITION, when: 'always' }]);
+    expect(report.needs).toEqual(
+      ['build', 'gate', 'preview', 'loadtest'].map((job) => ({ job, artifacts: true, optional: true })),
+    );
+    expect(report.script).toEqual(['$SLIPWAY_BIN mr report --config examples/scolarite/slipway.config.ts']);
+    expect(report.environment).toBeUndefined();
+    // the token it needs is the project's masked CI/CD variable, named in the file's header
+    expect(renderGitlab(model)).toMatch(/^# .*masked CI\/CD variable SLIPWAY_GITLAB_TOKEN/m);
+
+    const hub = github.jobs['mr-report']!;
+    // not `!failure()`: it runs after failed jobs; not always(): a cancelled run (a newer push) reports nothing
+    expect(hub.if).toBe(`\${{ !cancelled() && (${PULL_REQUEST}) }}`);
+    expect(hub.needs).toEqual(['build', 'gate', 'preview', 'loadtest']);
+    expect(hub.permissions).toEqual({
+      contents: 'read',
+      'pull-requests': 'write',
+      checks: 'write',
+      deployments: 'write',
+    });
+    expect(hub.env).toEqual({ GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
+    const downloads = hub.steps.filter((s) => s.uses === 'actions/download-artifact@v4');
+    expect(downloads).toEqual(
+      [
+        { name: 'build', path: `${project}/.slipway` },
+        { name: 'gate', path: `${project}/.slipway/gate` },
+        { name: 'preview', path: `${project}/.slipway` },
+        { name: 'loadtest', path: `${project}/.slipway/loadtest` },
+        // a job that did not run left no artifact: the report shows it as not run
+      ].map((w) => ({ uses: 'actions/download-artifact@v4', 'continue-on-error': true, with: w })),
+    );
+    expect(hub.steps.at(-1)).toMatchObject({ run: report.script![0] });
+    // no other job runs after failures
+    const others = Object.entries(github.jobs).filter(([id]) => id !== 'mr-report');
+    expect(others.every(([, job]) => !String(job.if).includes('!cancelled() && ('))).toBe(true);
+  });
+
+  it('releases by hand from the default branch: tags pushed once at a time, the forge release published', () => {
+    const release = gitlab.release!;
+    expect(release.stage).toBe('release');
+    expect(release.rules).toEqual([{ if: DEFAULT_BRANCH_CONDITION, when: 'manual', allow_failure: true }]);
+    expect(release.needs).toEqual([{ job: 'deploy-staging', artifacts: false, optional: true }]);
+    // the version comes from the commits since the last tag
+    expect(release.variables).toEqual({ GIT_DEPTH: '0' });
+    expect(release.script).toEqual(['$SLIPWAY_BIN release --push --config examples/scolarite/slipway.config.ts']);
+    expect(release.resource_group).toBe('release');
+
+    const hub = github.jobs.release!;
+    expect(github.on.workflow_dispatch).toEqual({});
+    expect(hub.if).toBe(
+      "${{ !cancelled() && !failure() && ((github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main')) }}",
+    );
+    expect(hub.permissions).toEqual({ contents: 'write' });
+    expect(hub.env).toEqual({ GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
+    expect(hub.concurrency).toEqual({ group: 'slipway-release', 'cancel-in-progress': false });
+    expect(hub.steps[0]).toEqual({ uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } });
+    expect(hub.steps.at(-1)).toMatchObject({ run: release.script![0] });
+    // nothing else runs when the workflow is started by hand
+    const dispatched = Object.entries(github.jobs).filter(([, job]) => String(job.if).includes('workflow_dispatch'));
+    expect(dispatched.map(([id]) => id)).toEqual(['release']);
   });
 
   it('leaves out the load test and release jobs when the config has none', () => {
     const bare = planPipeline({ ...config, environments: {} });
     const ids = bare.jobs.map((j) => j.id);
-    expect(ids).toEqual(['build', 'gate', 'gate-baseline', 'preview', 'preview-stop', 'env-gc']);
-    expect(validateGitlab(gitlabDocument(bare)), JSON.stringify(validateGitlab.errors)).toBe(true);
+    expect(ids).toEqual([
+      'build',
+      'gate',
+      'gate-baseline',
+      'preview',
+      'preview-stop',
+      'mr-report',
+      'release',
+      'env-gc',
+    ]);
+    const lab = gitlabDocument(bare) as Record<string, Job>;
+    expect(validateGitlab(lab), JSON.stringify(validateGitlab.errors)).toBe(true);
     expect(validateGithub(githubDocument(bare)), JSON.stringify(validateGithub.errors)).toBe(true);
+    // the config at the repository root: slipway's files under .slipway/ there
+    expect(lab['mr-report']!.needs!.map((n) => n.job)).toEqual(['build', 'gate', 'preview']);
+    expect(lab.release!.needs).toEqual([]);
+    expect(lab.build!.artifacts!.paths).toEqual(['.slipway/build.json']);
+    expect(lab.gate!.script![1]).toMatch(/ --json > \.slipway\/gate\/gate\.json$/);
+    expect(lab.preview!.artifacts!.reports!.dotenv).toBe('.slipway/environment.env');
+  });
+
+  it('runs slipway as $SLIPWAY_BIN: the npm devDependency by default, a pinned npx release without a lockfile', () => {
+    expect((gitlab.variables as unknown as Record<string, string>).SLIPWAY_BIN).toBe('npx slipway');
+    expect((gitlab.default as unknown as { before_script: string[] }).before_script).toEqual(['npm ci']);
+    expect((github as unknown as { env: Record<string, string> }).env.SLIPWAY_BIN).toBe(
+      "${{ vars.SLIPWAY_BIN || 'npx slipway' }}",
+    );
+
+    // a repository that is not an npm project (no package-lock.json at its root) has nothing for `npm ci` to install
+    const bare = planPipeline(config, { lockfile: false, slipwayVersion: '1.2.3' });
+    const lab = gitlabDocument(bare) as Record<string, Job>;
+    expect(validateGitlab(lab), JSON.stringify(validateGitlab.errors)).toBe(true);
+    expect((lab.variables as unknown as Record<string, string>).SLIPWAY_BIN).toBe('npx --yes slipway@1.2.3');
+    expect(lab.default).toEqual({ image: 'node:20-bookworm', cache: { key: 'npm', paths: ['.npm/'] } });
+    expect(lab['preview-stop']!.before_script).toBeUndefined();
+    expect(lab['preview-stop']!.script).not.toContain('npm ci');
+    expect(lab.build!.script).toEqual(['$SLIPWAY_BIN build --push']);
+    const hub = githubDocument(bare) as { env: Record<string, string>; jobs: Record<string, GithubJob> };
+    expect(validateGithub(hub), JSON.stringify(validateGithub.errors)).toBe(true);
+    expect(hub.env.SLIPWAY_BIN).toBe("${{ vars.SLIPWAY_BIN || 'npx --yes slipway@1.2.3' }}");
+    expect(hub.jobs.build!.steps.slice(0, 3)).toEqual([
+      { uses: 'actions/checkout@v4' },
+      { uses: 'actions/setup-node@v4', with: { 'node-version': '20' } },
+      { name: 'build changed images', run: '$SLIPWAY_BIN build --push' },
+    ]);
   });
 });

@@ -1,7 +1,15 @@
 // Renders the pipeline model as a GitHub Actions workflow: event conditions, concurrency groups, SARIF upload.
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { GENERATED_HEADER, type PipelineJob, type PipelineModel, type Trigger } from './model.js';
+import {
+  GENERATED_HEADER,
+  SLIPWAY_BIN,
+  usesSlipway,
+  type JobRule,
+  type PipelineJob,
+  type PipelineModel,
+  type Trigger,
+} from './model.js';
 import { shellLine, urlLine, type ShellDialect } from './shell.js';
 
 // branch names come from the pull request's author: they reach scripts as environment variables, never as ${{ }}
@@ -23,8 +31,23 @@ function condition(trigger: Trigger, model: PipelineModel): string {
   }
 }
 
-function jobCondition(job: PipelineJob, model: PipelineModel): string {
-  const triggers = job.rules.map((rule) => condition(rule.on, model)).join(' || ');
+/** A manual job without an environment to approve: it runs when someone starts the workflow (workflow_dispatch). */
+function dispatched(job: PipelineJob, rule: JobRule): boolean {
+  return rule.when === 'manual' && rule.on === 'default-branch' && job.environment === undefined;
+}
+
+function ruleCondition(job: PipelineJob, rule: JobRule, model: PipelineModel): string {
+  if (dispatched(job, rule))
+    return `(github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/${model.defaultBranch}')`;
+  return condition(rule.on, model);
+}
+
+function jobCondition(job: PipelineJob, model: PipelineModel): string | undefined {
+  // no rules: the job runs on every event of the workflow
+  if (job.rules.length === 0) return undefined;
+  const triggers = job.rules.map((rule) => ruleCondition(job, rule, model)).join(' || ');
+  // it reports on the jobs it needs, failed or skipped; a cancelled run (superseded by a newer push) reports nothing
+  if (job.rules.some((rule) => rule.when === 'always')) return `\${{ !cancelled() && (${triggers}) }}`;
   // a needed job skipped on this trigger must not skip this one; a failed or cancelled one still does
   return job.needs.some((n) => n.optional) ? `\${{ !cancelled() && !failure() && (${triggers}) }}` : triggers;
 }
@@ -76,13 +99,31 @@ function reportSteps(job: PipelineJob): Record<string, unknown>[] {
 function steps(job: PipelineJob, model: PipelineModel, jobs: Map<string, PipelineJob>): Record<string, unknown>[] {
   const list: Record<string, unknown>[] = [
     checkout(job),
-    { uses: 'actions/setup-node@v4', with: { 'node-version': model.node, cache: 'npm' } },
-    { run: 'npm ci' },
+    // setup-node's npm cache is keyed on the lockfile and fails without one
+    {
+      uses: 'actions/setup-node@v4',
+      with: { 'node-version': model.node, ...(model.lockfile ? { cache: 'npm' } : {}) },
+    },
   ];
+  if (job.cache?.length) {
+    list.push({
+      uses: 'actions/cache@v4',
+      with: {
+        path: job.cache.join('\n'),
+        key: `slipway-${job.id}-\${{ runner.os }}-\${{ hashFiles('package-lock.json') }}`,
+      },
+    });
+  }
+  if (model.lockfile && !job.ownSetup) list.push({ run: 'npm ci' });
   for (const need of job.needs.filter((n) => n.artifacts)) {
     const files = jobs.get(need.job)?.artifacts ?? [];
     if (files.length === 0) continue;
-    list.push({ uses: 'actions/download-artifact@v4', with: { name: need.job, path: commonDir(files) } });
+    list.push({
+      uses: 'actions/download-artifact@v4',
+      // a needed job that did not run (or failed before uploading) left no artifact: its step shows as not run
+      ...(need.optional ? { 'continue-on-error': true } : {}),
+      with: { name: need.job, path: commonDir(files) },
+    });
   }
   const url = job.environment?.url;
   list.push({
@@ -94,28 +135,55 @@ function steps(job: PipelineJob, model: PipelineModel, jobs: Map<string, Pipelin
     ].join('\n'),
   });
   if (job.artifacts.length > 0) {
-    list.push({ uses: 'actions/upload-artifact@v4', with: { name: job.id, path: job.artifacts.join('\n') } });
+    // a failed step's output (its error as JSON) is what the merge-request report shows
+    list.push({
+      if: 'always()',
+      uses: 'actions/upload-artifact@v4',
+      with: { name: job.id, path: job.artifacts.join('\n') },
+    });
   }
   return [...list, ...reportSteps(job)];
 }
 
+function jobName(job: PipelineJob, model: PipelineModel): string {
+  if (job.rules.some((rule) => dispatched(job, rule)))
+    return `${job.title} (run the workflow on ${model.defaultBranch})`;
+  if (job.rules.some((r) => r.when === 'manual'))
+    return `${job.title} (protect the ${job.environment?.name ?? 'target'} environment to approve it)`;
+  return job.title;
+}
+
+function permissions(job: PipelineJob): Record<string, string> | undefined {
+  const granted: Record<string, string> = {};
+  if (job.reports.some((r) => r.kind === 'sarif')) granted['security-events'] = 'write';
+  for (const scope of job.forge?.read ?? []) granted[scope] = 'read';
+  for (const scope of job.forge?.write ?? []) granted[scope] = 'write';
+  if (Object.keys(granted).length === 0) return undefined;
+  return { contents: 'read', ...granted };
+}
+
 function renderJob(job: PipelineJob, model: PipelineModel, jobs: Map<string, PipelineJob>): Record<string, unknown> {
+  const condition = jobCondition(job, model);
   const rendered: Record<string, unknown> = {
-    name: job.rules.some((r) => r.when === 'manual')
-      ? `${job.title} (protect the ${job.environment?.name ?? 'target'} environment to approve it)`
-      : job.title,
-    if: jobCondition(job, model),
-    'runs-on': 'ubuntu-latest',
+    name: jobName(job, model),
+    ...(condition ? { if: condition } : {}),
+    'runs-on': job.runnerTags?.length ? ['self-hosted', ...job.runnerTags] : 'ubuntu-latest',
   };
+  const env: Record<string, string> = Object.fromEntries(
+    Object.entries(job.workspacePaths ?? {}).map(([name, relative]) => [name, `\${{ github.workspace }}/${relative}`]),
+  );
+  // the token slipway's platform adapter reads (a repository secret SLIPWAY_GITHUB_TOKEN would win over it)
+  if (job.forge) env.GITHUB_TOKEN = '${{ secrets.GITHUB_TOKEN }}';
+  if (Object.keys(env).length > 0) rendered.env = env;
   if (job.needs.length > 0) rendered.needs = job.needs.map((n) => n.job);
-  if (job.reports.some((r) => r.kind === 'sarif'))
-    rendered.permissions = { contents: 'read', 'security-events': 'write' };
-  const env = job.environment;
+  const granted = permissions(job);
+  if (granted) rendered.permissions = granted;
+  const environment = job.environment;
   // GitHub has no stop action: the closed-pull-request job removes the environment without deploying to it
-  if (env && env.action === 'start') {
+  if (environment && environment.action === 'start') {
     rendered.environment = {
-      name: env.kind === 'preview' ? `${env.name}/${BRANCH}` : env.name,
-      ...(env.url ? { url: '${{ steps.slipway.outputs.url }}' } : {}),
+      name: environment.kind === 'preview' ? `${environment.name}/${BRANCH}` : environment.name,
+      ...(environment.url ? { url: '${{ steps.slipway.outputs.url }}' } : {}),
     };
   }
   if (job.lock) {
@@ -131,15 +199,23 @@ function renderJob(job: PipelineJob, model: PipelineModel, jobs: Map<string, Pip
 /** The pipeline as a GitHub Actions workflow (plain data, ready for YAML). */
 export function githubDocument(model: PipelineModel): Record<string, unknown> {
   const jobs = new Map(model.jobs.map((job) => [job.id, job]));
+  const dispatch = model.jobs.some((job) => job.rules.some((rule) => dispatched(job, rule)));
   return {
     name: 'slipway',
     on: {
       pull_request: { types: ['opened', 'synchronize', 'reopened', 'closed'] },
       push: { branches: [model.defaultBranch], tags: ['v*.*.*'] },
       schedule: [{ cron: model.gcSchedule }],
+      // Actions > slipway > Run workflow, on the default branch: the manual jobs without an environment
+      ...(dispatch ? { workflow_dispatch: {} } : {}),
     },
     permissions: { contents: 'read' },
-    env: { SLIPWAY_BRANCH: BRANCH, SLIPWAY_TARGET_BRANCH: '${{ github.base_ref }}' },
+    env: {
+      SLIPWAY_BRANCH: BRANCH,
+      SLIPWAY_TARGET_BRANCH: '${{ github.base_ref }}',
+      // a repository variable SLIPWAY_BIN overrides the default
+      ...(usesSlipway(model) ? { [SLIPWAY_BIN]: `\${{ vars.${SLIPWAY_BIN} || '${model.slipwayCommand}' }}` } : {}),
+    },
     jobs: Object.fromEntries(model.jobs.map((job) => [job.id, renderJob(job, model, jobs)])),
   };
 }
@@ -147,9 +223,17 @@ export function githubDocument(model: PipelineModel): Record<string, unknown> {
 export function renderGithub(model: PipelineModel): string {
   const header = [
     `# ${GENERATED_HEADER}`,
-    `# ${model.project}: build, gate and preview on pull requests; deploy and promote from ${model.defaultBranch};`,
-    '# tags v<x.y.z> only promote. GitHub has no manual jobs: require reviewers on the environments promoted to.',
-    '# Jobs need a Docker engine and registry access (a self-hosted runner, or set runs-on).',
+    ...(
+      model.header ?? [
+        `${model.project}: build, gate and preview on pull requests; deploy and promote from ${model.defaultBranch};`,
+        'tags v<x.y.z> only promote. GitHub has no manual jobs: require reviewers on the environments promoted to;',
+        `the release job runs when the workflow is started by hand (Run workflow) on ${model.defaultBranch}. Jobs need a`,
+        'Docker engine and registry access (a self-hosted runner, or set runs-on); the repository variable',
+        `${SLIPWAY_BIN} (default: ${model.slipwayCommand}) is the command line that runs slipway. Jobs talking to GitHub`,
+        'get GITHUB_TOKEN with only the permissions they need. A tag pushed with it starts no workflow run (GitHub',
+        "prevents that): after a release, promote from the default branch's run.",
+      ]
+    ).map((line) => `# ${line}`),
   ];
   return `${header.join('\n')}\n${stringify(githubDocument(model), { lineWidth: 0 })}`;
 }

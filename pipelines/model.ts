@@ -1,18 +1,31 @@
 // The forge-neutral pipeline slipway generates from a config: jobs, triggers, needs, environments, locks and reports.
+import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve.js';
+import { DEFAULT_INPUTS } from './mr-inputs.js';
 
 /** What started the pipeline. `merge-request-closed` is GitHub's `pull_request: closed`; GitLab runs it via `on_stop`. */
 export type Trigger = 'merge-request' | 'merge-request-closed' | 'default-branch' | 'release-tag' | 'schedule';
 
-export type StageName = 'build' | 'test' | 'preview' | 'verify' | 'deploy' | 'promote' | 'cleanup';
+export type StageName =
+  'build' | 'test' | 'preview' | 'verify' | 'report' | 'deploy' | 'release' | 'promote' | 'cleanup';
 
-export const STAGES: readonly StageName[] = ['build', 'test', 'preview', 'verify', 'deploy', 'promote', 'cleanup'];
+export const STAGES: readonly StageName[] = [
+  'build',
+  'test',
+  'preview',
+  'verify',
+  'report',
+  'deploy',
+  'release',
+  'promote',
+  'cleanup',
+];
 
 /** A value only the forge knows; each renderer maps it to its own variable (never pasted into a shell unquoted). */
 export type ForgeValue = 'branch' | 'target-branch';
 
-/** `open-branches` expands to one `--open <branch>` pair per branch on the remote (nothing when listing fails). */
-export type Arg = string | { value: ForgeValue } | { expand: 'open-branches' };
+/** `program: slipway` is the slipway command line the project chose (`SLIPWAY_BIN`, default `npx slipway`). */
+export type Arg = string | { value: ForgeValue } | { program: 'slipway' };
 
 /** One script line: an argv, optionally with its stdout sent to a file. */
 export interface Command {
@@ -46,9 +59,15 @@ export interface JobEnvironment {
   autoStopIn?: string;
 }
 
+/**
+ * Empty `rules` on a job: it runs in every pipeline the forge starts (and the pipeline is not filtered).
+ * `always`: it runs even when a job it needs failed or was skipped (it reports on them); not when the run is cancelled.
+ * `manual`: someone starts it (GitLab `when: manual`; GitHub: the approval of the job's environment, or, for a job
+ * without one, a run of the workflow started by hand on the default branch).
+ */
 export interface JobRule {
   on: Trigger;
-  when: 'auto' | 'manual';
+  when: 'auto' | 'manual' | 'always';
 }
 
 export interface JobNeed {
@@ -57,6 +76,14 @@ export interface JobNeed {
   artifacts: boolean;
   /** The needed job does not run on every trigger this job runs on. */
   optional: boolean;
+}
+
+/** What a job does through the forge's API (platforms/): GitHub grants its token these scopes. */
+export type ForgeScope = 'contents' | 'pull-requests' | 'checks' | 'deployments' | 'statuses';
+
+export interface ForgeAccess {
+  read: ForgeScope[];
+  write: ForgeScope[];
 }
 
 export interface PipelineJob {
@@ -73,6 +100,16 @@ export interface PipelineJob {
   reports: Report[];
   /** Files passed on to the jobs that need this one. */
   artifacts: string[];
+  /** The job's commands install what they need themselves: no `npm ci` before them. */
+  ownSetup?: boolean;
+  /** Runner labels the job needs (GitLab `tags`; GitHub self-hosted runner labels). */
+  runnerTags?: string[];
+  /** Folders of the checkout kept from one pipeline to the next, besides npm's cache. */
+  cache?: string[];
+  /** Environment variables holding an absolute path inside the checkout, by path relative to it. */
+  workspacePaths?: Record<string, string>;
+  /** The job's slipway command talks to the forge (comments, statuses, deployments, releases, open merge requests). */
+  forge?: ForgeAccess;
 }
 
 export interface PipelineModel {
@@ -83,6 +120,12 @@ export interface PipelineModel {
   node: string;
   /** Cron for `env gc` (GitHub `on.schedule`; on GitLab a pipeline schedule made in the UI). */
   gcSchedule: string;
+  /** The repository root has a package-lock.json: jobs run `npm ci` first and npm's cache is keyed on it. */
+  lockfile: boolean;
+  /** What `SLIPWAY_BIN` defaults to: the command line that runs slipway in a job. */
+  slipwayCommand: string;
+  /** Header comment lines after the generated-file line; absent: the renderer describes the slipway pipeline. */
+  header?: string[];
   jobs: PipelineJob[];
 }
 
@@ -93,6 +136,29 @@ export interface PipelineOptions {
   /** The load test's reports folder relative to the repository root; absent: no load-test job. */
   loadtest?: { reportsDir: string };
   gcSchedule?: string;
+  /**
+   * The repository root has a package-lock.json (default true). Without one, jobs install nothing and run the
+   * slipway release that generated the pipeline through npx (`slipwayVersion`).
+   */
+  lockfile?: boolean;
+  /** The generating slipway's version, pinned in `SLIPWAY_BIN` when there is no lockfile to pin it. */
+  slipwayVersion?: string;
+}
+
+/** The environment variable naming the command line that runs slipway in a job (word-split on purpose). */
+export const SLIPWAY_BIN = 'SLIPWAY_BIN';
+
+/** What runs slipway in a job: the project's own devDependency, or (no lockfile) the generating release. */
+export function slipwayCommand(options: Pick<PipelineOptions, 'lockfile' | 'slipwayVersion'>): string {
+  if (options.lockfile ?? true) return 'npx slipway';
+  return `npx --yes slipway${options.slipwayVersion ? `@${options.slipwayVersion}` : ''}`;
+}
+
+/** Whether some job runs slipway (and so needs `SLIPWAY_BIN`). */
+export function usesSlipway(model: PipelineModel): boolean {
+  return model.jobs.some((job) =>
+    job.commands.some((command) => command.argv.some((arg) => typeof arg === 'object' && 'program' in arg)),
+  );
 }
 
 /** Where the gate job writes its reports, by `slipway gate` flag (it writes wherever its flags say). */
@@ -104,6 +170,17 @@ export const GATE_REPORTS: Record<'codeclimate' | 'sarif' | 'junit' | 'markdown'
 };
 
 export const BUILD_MANIFEST = '.slipway/build.json';
+
+/**
+ * The files `slipway mr report` reads by default (pipelines/mr-inputs.ts), relative to the project root (the config's
+ * folder): the jobs write their results there and pass them on as artifacts.
+ */
+export const MR_INPUTS = {
+  gate: DEFAULT_INPUTS.gate[0]!,
+  loadtest: DEFAULT_INPUTS.loadtest[0]!,
+  build: DEFAULT_INPUTS.build[0]!,
+  preview: DEFAULT_INPUTS.env[0]!,
+} as const;
 
 /** A release tag made by `slipway release` for the app (module tags `<module>-v…` promote nothing). */
 export const RELEASE_TAG = /^v\d+\.\d+\.\d+/;
@@ -132,9 +209,20 @@ function auto(...triggers: Trigger[]): JobRule[] {
 
 export function planPipeline(config: ResolvedConfig, options: PipelineOptions = {}): PipelineModel {
   const slipway = (...args: Arg[]): Command => ({
-    argv: ['npx', 'slipway', ...args, ...(options.configFile ? ['--config', options.configFile] : [])],
+    argv: [{ program: 'slipway' }, ...args, ...(options.configFile ? ['--config', options.configFile] : [])],
   });
-  const withJson = (command: Command, file: string): Command => ({ argv: [...command.argv, '--json'], stdout: file });
+  // the shell opens the file before slipway runs: its folder must exist (a fresh checkout has no .slipway/)
+  const withJson = (command: Command, file: string): Command[] => [
+    { argv: ['mkdir', '-p', path.posix.dirname(file)] },
+    { argv: [...command.argv, '--json'], stdout: file },
+  ];
+  // slipway reads and writes its files (the build manifest, what `mr report` reads) under the config's folder; the
+  // jobs run at the repository root
+  const projectDir = options.configFile ? path.posix.dirname(options.configFile) : '.';
+  const inProject = (file: string): string => path.posix.join(projectDir, file);
+  const manifest = inProject(BUILD_MANIFEST);
+  const gateJson = inProject(MR_INPUTS.gate);
+  const previewFile = inProject(MR_INPUTS.preview);
   const entry = entryComponent(config);
   const jobs: PipelineJob[] = [];
 
@@ -150,7 +238,7 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
     checkout: 'commit',
     commands: [slipway('build', '--push')],
     reports: [],
-    artifacts: [BUILD_MANIFEST],
+    artifacts: [manifest],
   });
 
   jobs.push({
@@ -160,7 +248,7 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
     rules: auto('merge-request'),
     needs: [],
     checkout: 'full-history',
-    commands: [
+    commands: withJson(
       slipway(
         'gate',
         '--base',
@@ -174,14 +262,16 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
         '--markdown',
         GATE_REPORTS.markdown,
       ),
-    ],
+      // the verdict `mr report` reads; on a crash, the error as JSON
+      gateJson,
+    ),
     reports: [
       { kind: 'codequality', path: GATE_REPORTS.codeclimate },
       { kind: 'sarif', path: GATE_REPORTS.sarif },
       { kind: 'junit', path: GATE_REPORTS.junit },
       { kind: 'markdown', path: GATE_REPORTS.markdown },
     ],
-    artifacts: [],
+    artifacts: [gateJson],
   });
 
   // the merge requests' gate compares with this baseline; pushing the ref needs a token with write access
@@ -197,7 +287,6 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
     artifacts: [],
   });
 
-  const previewFile = '.slipway/preview.json';
   jobs.push({
     id: 'preview',
     stage: 'preview',
@@ -205,7 +294,7 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
     rules: auto('merge-request'),
     needs: [need('build', { artifacts: true })],
     checkout: 'commit',
-    commands: [withJson(slipway('env', 'up', { value: 'branch' }), previewFile)],
+    commands: withJson(slipway('env', 'up', { value: 'branch' }), previewFile),
     environment: {
       kind: 'preview',
       name: 'preview',
@@ -216,7 +305,8 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
     },
     lock: { name: 'preview', perBranch: true },
     reports: [],
-    artifacts: [],
+    // the environment's URLs, or the error as JSON when `env up` failed
+    artifacts: [previewFile],
   });
 
   // runs once the branch may be gone: it uses the default branch's files (config, lockfile), never the branch's
@@ -251,15 +341,30 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
         { kind: 'load-performance', path: `${dir}/work/summary-export.json` },
         { kind: 'markdown', path: `${dir}/report.md` },
       ],
-      artifacts: [],
+      artifacts: [`${dir}/report.json`],
     });
   }
+
+  // after the others, whatever became of them: a failed step shows in the report as failed, a skipped one as not run
+  const reported = ['build', 'gate', 'preview', ...(options.loadtest ? ['loadtest'] : [])];
+  jobs.push({
+    id: 'mr-report',
+    stage: 'report',
+    title: 'merge-request report: comment, status and preview deployments',
+    rules: [{ on: 'merge-request', when: 'always' }],
+    needs: reported.map((job) => need(job, { artifacts: true, optional: true })),
+    checkout: 'commit',
+    commands: [slipway('mr', 'report')],
+    forge: { read: [], write: ['pull-requests', 'checks', 'deployments'] },
+    reports: [],
+    artifacts: [],
+  });
 
   // release environments in config order: the first is deployed from the default branch, each next one is promoted
   // from the one before; a tag pipeline only promotes digests that exist, it never builds
   const releases = Object.keys(config.environments);
   releases.forEach((name, index) => {
-    const file = `.slipway/release-${name}.json`;
+    const file = inProject(`.slipway/release-${name}.json`);
     const environment: JobEnvironment = {
       kind: 'release',
       name,
@@ -274,7 +379,7 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
         rules: auto('default-branch'),
         needs: [need('build', { artifacts: true })],
         checkout: 'commit',
-        commands: [withJson(slipway('deploy', name), file)],
+        commands: withJson(slipway('deploy', name), file),
         environment,
         lock: { name: `release-${name}`, perBranch: false },
         reports: [],
@@ -295,7 +400,7 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
       // on a tag pipeline the deploy job does not run: the promotion copies what runs in the previous environment
       needs: [need(previous, { optional: index === 1 })],
       checkout: 'commit',
-      commands: [withJson(slipway('promote', from, name), file)],
+      commands: withJson(slipway('promote', from, name), file),
       environment,
       lock: { name: `release-${name}`, perBranch: false },
       reports: [],
@@ -303,6 +408,25 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
     });
   });
 
+  // tags HEAD and publishes the forge releases; a tag pipeline then promotes (the jobs above with `release-tag`)
+  const first = releases[0];
+  jobs.push({
+    id: 'release',
+    stage: 'release',
+    title: 'tag the release and publish its notes on the forge',
+    rules: [{ on: 'default-branch', when: 'manual' }],
+    // after the first environment's deploy when there is one; a run without it (GitHub's workflow_dispatch) still tags
+    needs: first ? [need(`deploy-${first}`, { optional: true })] : [],
+    // the version comes from the commits since the last tag
+    checkout: 'full-history',
+    commands: [slipway('release', '--push')],
+    lock: { name: 'release', perBranch: false },
+    forge: { read: [], write: ['contents'] },
+    reports: [],
+    artifacts: [],
+  });
+
+  // the open merge requests come from the forge's API: a merged or closed branch's environment is an orphan
   jobs.push({
     id: 'env-gc',
     stage: 'cleanup',
@@ -310,7 +434,8 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
     rules: auto('schedule'),
     needs: [],
     checkout: 'commit',
-    commands: [slipway('env', 'gc', { expand: 'open-branches' })],
+    commands: [slipway('env', 'gc', '--open-from-platform')],
+    forge: { read: ['pull-requests'], write: [] },
     reports: [],
     artifacts: [],
   });
@@ -320,6 +445,8 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
     defaultBranch: options.defaultBranch ?? 'main',
     node: '20',
     gcSchedule: options.gcSchedule ?? '17 */6 * * *',
+    lockfile: options.lockfile ?? true,
+    slipwayCommand: slipwayCommand(options),
     jobs,
   };
 }

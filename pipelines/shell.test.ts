@@ -22,11 +22,12 @@ describe('shell lines', () => {
     expect(output).toBe("feat/$(echo pwned) `id` x|a'b|");
   });
 
-  it('expands the open branches into --open pairs', () => {
-    const line = shellLine({ argv: ['printf', '%s|', { expand: 'open-branches' }] }, dialect).replace(
-      'git ls-remote --heads origin',
-      "printf 'abc\\trefs/heads/main\\ndef\\trefs/heads/feat/x\\n'",
-    );
-    expect(execFileSync('sh', ['-c', line]).toString()).toBe('--open|main|--open|feat/x|');
+  it("runs the project's slipway command line, split into words, with the arguments quoted", () => {
+    const line = shellLine({ argv: [{ program: 'slipway' }, 'env', 'up', { value: 'branch' }] }, dialect);
+    expect(line).toBe('$SLIPWAY_BIN env up "$CI_COMMIT_REF_NAME"');
+    const output = execFileSync('sh', ['-c', line], {
+      env: { PATH: process.env.PATH, SLIPWAY_BIN: 'printf %s|', CI_COMMIT_REF_NAME: 'feat/a b;`id`' },
+    }).toString();
+    expect(output).toBe('env|up|feat/a b;`id`|');
   });
 });

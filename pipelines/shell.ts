@@ -1,5 +1,5 @@
 // Turns a model command (an argv) into one shell line for a CI script; every literal is quoted when it needs to be.
-import type { Arg, Command, ForgeValue } from './model.js';
+import { SLIPWAY_BIN, type Arg, type Command, type ForgeValue } from './model.js';
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
@@ -13,13 +13,12 @@ export interface ShellDialect {
   variable: Record<ForgeValue, string>;
 }
 
-// lists the remote's branches; on failure the substitution is empty and gc removes only expired environments
-const OPEN_BRANCHES = `$(git ls-remote --heads origin | sed 's|.*refs/heads/|--open |')`;
-
 function renderArg(arg: Arg, dialect: ShellDialect): string {
   if (typeof arg === 'string') return shellQuote(arg);
   if ('value' in arg) return `"$${dialect.variable[arg.value]}"`;
-  return OPEN_BRANCHES;
+  // unquoted on purpose: a command line (`npx slipway`, `node /opt/slipway/bin/slipway.js`) set by the project's
+  // maintainers in the pipeline or its CI/CD variables, never by a branch's author
+  return `$${SLIPWAY_BIN}`;
 }
 
 export function shellLine(command: Command, dialect: ShellDialect): string {

@@ -37,7 +37,12 @@ export interface CreateContainer {
   aliases: string[];
   /** volume name -> path inside the container */
   volumes: Record<string, string>;
+  /** Relative CPU weight (cgroup cpu.shares; the engine's default is 1024), e.g. lower while starting. */
+  cpuShares?: number;
 }
+
+/** The engine's default CPU weight of a container. */
+export const DEFAULT_CPU_SHARES = 1024;
 
 function q(value: string): string {
   return encodeURIComponent(value);
@@ -85,6 +90,7 @@ export function createDockerRuntime(endpoint: EngineEndpoint = engineEndpoint())
             Target: target,
           })),
           LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
+          ...(spec.cpuShares ? { CpuShares: spec.cpuShares } : {}),
         },
         NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } },
       });
@@ -100,6 +106,10 @@ export function createDockerRuntime(endpoint: EngineEndpoint = engineEndpoint())
         HostConfig: { NetworkMode: 'none' },
       });
       return created.Id;
+    },
+    /** Changes a running container's CPU weight in place (no restart); a container already gone is fine. */
+    async setCpuShares(id: string, cpuShares: number): Promise<void> {
+      await optional(call('POST', `/containers/${q(id)}/update`, { CpuShares: cpuShares }));
     },
     async renameContainer(id: string, name: string): Promise<void> {
       await call('POST', `/containers/${q(id)}/rename?name=${q(name)}`);

@@ -2,16 +2,17 @@
 // the plan, and acts, component by component in dependency order, with the router switched only to ready containers.
 import net from 'node:net';
 import { SlipwayError } from '../../core/errors.js';
-import {
-  IMAGE_MIGRATIONS_DIR,
-  IMAGE_SEED_DIR,
-  INTERNAL_HTTP_PORT,
-  uniqueAlias,
-  type EnvComponent,
-  type EnvPlan,
-} from '../../environments/plan.js';
-import type { DockerRuntime } from './containers.js';
-import type { Router } from './router.js';
+import type {
+  EnvironmentEngine,
+  EnvironmentState,
+  ReleaseRecord,
+  UpOptions,
+  UpResult as EngineUpResult,
+} from '../../environments/engine.js';
+import { INTERNAL_HTTP_PORT, uniqueAlias, type EnvComponent, type EnvPlan } from '../../environments/plan.js';
+import { applyMigrations } from '../migrations.js';
+import { DEFAULT_CPU_SHARES, type DockerRuntime } from './containers.js';
+import type { Router, RouteSpec } from './router.js';
 
 export const ENV_LABEL = {
   role: 'dev.slipway.role',
@@ -35,59 +36,7 @@ export const ENV_LABEL = {
   release: 'dev.slipway.release',
 } as const;
 
-export interface ComponentState {
-  id: string;
-  kind: string;
-  version: string;
-  inputDigest: string;
-  image: string;
-  container: string;
-  running: boolean;
-}
-
-export interface EnvironmentState {
-  project: string;
-  name: string;
-  branch: string;
-  slug: string;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string;
-  maxExpiresAt: string;
-  status: 'ready' | 'failed' | 'unknown';
-  modules: string[];
-  urls: Record<string, string>;
-  lifetime: 'preview' | 'release';
-  components: ComponentState[];
-}
-
-/** One deploy, promote or rollback of a release environment, as `slipway history` lists it. */
-export interface ReleaseRecord {
-  project: string;
-  env: string;
-  id: string;
-  kind: 'deploy' | 'promote' | 'rollback';
-  version: string;
-  commit: string | null;
-  /** component id -> image reference (repo@sha256:… once pushed) */
-  images: Record<string, string>;
-  inputDigests: Record<string, string>;
-  who: string;
-  at: string;
-  result: 'succeeded' | 'failed';
-  reason: string;
-  from: string | null;
-}
-
-export interface UpOptions {
-  keepFailed: boolean;
-  onProgress: (line: string) => void;
-  /**
-   * Keep the replaced containers running (out of the router) instead of draining and stopping them, so a
-   * check after the switch can send traffic back to them at once: `finish()` or `revert()` decides.
-   */
-  holdOld?: boolean;
-}
+export type { ComponentState, EnvironmentState, ReleaseRecord, UpOptions } from '../../environments/engine.js';
 
 /** Old containers of one component, kept while the new ones are checked. */
 export interface HeldComponent {
@@ -102,15 +51,16 @@ export interface HeldComponent {
   created: string[];
 }
 
-export interface UpResult {
-  /** Component ids whose container was created or replaced by this run. */
-  changed: string[];
-  unchanged: string[];
-  removed: string[];
-  held: HeldComponent[];
-}
+export type UpResult = EngineUpResult<HeldComponent[]>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The CPU weight of new containers while the ones they replace still serve (1/8 of the default): when the CPUs are
+ * short, the serving containers win them and the new ones boot in what is left; raised to the default once ready,
+ * before the switch.
+ */
+export const STARTING_CPU_SHARES = 128;
 
 function metaName(project: string, env: string): string {
   return `slipway.${project}.${env}.meta`;
@@ -130,6 +80,32 @@ function componentLabels(plan: EnvPlan, c: EnvComponent): Record<string, string>
   };
 }
 
+/**
+ * The pause before readiness poll `attempt` (0 for the first): 100 ms, growing by 50 ms a poll up to 250 ms. A
+ * process that is up in a moment is seen quickly; one that takes seconds (while others serve on the same CPUs)
+ * costs the engine and itself a probe every 250 ms, not every 100 ms.
+ */
+export function readinessDelay(attempt: number): number {
+  return Math.min(250, 100 + 50 * Math.max(0, attempt));
+}
+
+/** How often the container's state is read while its probe fails (a crash is seen within this). */
+export const READINESS_INSPECT_MS = 1000;
+
+type Readiness = { ok: true } | { ok: false; reason: string };
+
+/** A crash (the restart policy brings the process back: restarting counts as a crash), or undefined. */
+function crashed(details: Awaited<ReturnType<DockerRuntime['inspectContainer']>>): Readiness | undefined {
+  if (!details) return { ok: false, reason: 'the container disappeared' };
+  if (!details.State.Running && !details.State.Restarting) {
+    return { ok: false, reason: `the container exited with code ${details.State.ExitCode}` };
+  }
+  if (details.RestartCount > 0 || details.State.Restarting) {
+    return { ok: false, reason: `the container exited and was restarted ${details.RestartCount} time(s)` };
+  }
+  return undefined;
+}
+
 /** Waits until an HTTP health path answers 2xx/3xx, or a TCP port accepts (no path); fails early if the container dies. */
 async function waitReady(
   runtime: DockerRuntime,
@@ -137,35 +113,36 @@ async function waitReady(
   network: string,
   c: EnvComponent,
   timeoutMs: number,
-): Promise<{ ok: true } | { ok: false; reason: string }> {
+): Promise<Readiness> {
   const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no answer yet';
-  while (Date.now() < deadline) {
-    const details = await runtime.inspectContainer(containerId);
-    if (!details) return { ok: false, reason: 'the container disappeared' };
-    // the restart policy brings a crashing process back: a crash is a crash, whether it is restarting or not
-    if (!details.State.Running && !details.State.Restarting) {
-      return { ok: false, reason: `the container exited with code ${details.State.ExitCode}` };
+  let ip: string | undefined;
+  let inspectedAt = -Infinity;
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    // the state is read until the address is known, then about once a second: each read is an engine call
+    if (!ip || Date.now() - inspectedAt >= READINESS_INSPECT_MS) {
+      const details = await runtime.inspectContainer(containerId);
+      inspectedAt = Date.now();
+      const crash = crashed(details);
+      if (crash) return crash;
+      ip = details!.NetworkSettings.Networks[network]?.IPAddress || undefined;
     }
-    if (details.RestartCount > 0 || details.State.Restarting) {
-      return { ok: false, reason: `the container exited and was restarted ${details.RestartCount} time(s)` };
-    }
-    const ip = details.NetworkSettings.Networks[network]?.IPAddress;
     if (ip) {
+      let answered = false;
       try {
         if (c.kind === 'storage') {
           // pg_isready over TCP: the entrypoint's first, socket-only server during initialisation does not count
           const probe = await runtime.exec(containerId, ['pg_isready', '-q', '-h', '127.0.0.1', '-p', String(c.port)]);
-          if (probe.code === 0) return { ok: true };
-          lastProblem = `pg_isready exited ${probe.code}`;
+          answered = probe.code === 0;
+          if (!answered) lastProblem = `pg_isready exited ${probe.code}`;
         } else if (c.health) {
           const response = await fetch(`http://${ip}:${c.port}${c.health}`, {
             signal: AbortSignal.timeout(2000),
             redirect: 'manual',
           });
           await response.arrayBuffer();
-          if (response.status >= 200 && response.status < 400) return { ok: true };
-          lastProblem = `${c.health} answered ${response.status}`;
+          answered = response.status >= 200 && response.status < 400;
+          if (!answered) lastProblem = `${c.health} answered ${response.status}`;
         } else {
           await new Promise<void>((resolve, reject) => {
             const socket = net.connect({ host: ip, port: c.port }, () => {
@@ -174,18 +151,31 @@ async function waitReady(
             });
             socket.on('error', reject);
           });
-          return { ok: true };
+          answered = true;
         }
       } catch (error) {
         lastProblem = (error as Error).message;
       }
+      // ready only if it has not crashed and been restarted since the last read of its state
+      if (answered) return crashed(await runtime.inspectContainer(containerId)) ?? { ok: true };
     }
-    await sleep(100);
+    await sleep(readinessDelay(attempt));
   }
   return { ok: false, reason: `not ready after ${Math.round(timeoutMs / 1000)} s (${lastProblem})` };
 }
 
-export function createDockerEnvironments(runtime: DockerRuntime, router: Router) {
+export function createDockerEnvironments(runtime: DockerRuntime, router: Router): DockerEnvironments {
+  /**
+   * Stops and removes containers that no longer serve, one after the other: the engine's kill, network and
+   * cgroup teardown of several at once is a burst of CPU that the serving containers feel.
+   */
+  async function stopOneByOne(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      await runtime.stopContainer(id, 30);
+      await runtime.removeContainer(id);
+    }
+  }
+
   async function listEnvironments(project?: string): Promise<EnvironmentState[]> {
     const filter: Record<string, string> = project ? { [ENV_LABEL.project]: project } : {};
     const [metas, containers] = await Promise.all([
@@ -291,92 +281,6 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
     }
   }
 
-  async function applyMigrations(
-    containerId: string,
-    c: EnvComponent,
-    progress: (line: string) => void,
-  ): Promise<void> {
-    const storage = c.storage!;
-    const psql = ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', storage.user, '-d', storage.database];
-    async function run(args: string[], what: string, env: Record<string, string> = {}): Promise<string> {
-      const result = await runtime.exec(containerId, [...psql, ...args], env);
-      if (result.code !== 0) {
-        throw new SlipwayError(
-          'ENV_FAILED',
-          `${c.id}: ${what} failed: ${result.output.trim().split('\n').at(-1) ?? ''}`,
-          {
-            fix: 'fix the SQL file named here and rerun `slipway env up`',
-            details: result.output.trim().split('\n').slice(-10),
-          },
-        );
-      }
-      return result.output;
-    }
-    await run(
-      [
-        '-c',
-        'CREATE TABLE IF NOT EXISTS slipway_migrations (name text PRIMARY KEY, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-      ],
-      'creating the migrations table',
-    );
-    const applied = new Map(
-      (
-        await run(
-          ['-t', '-A', '-F', ' ', '-c', 'SELECT name, sha256 FROM slipway_migrations'],
-          'reading applied migrations',
-        )
-      )
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => line.split(' ') as [string, string]),
-    );
-    const groups: [string, string, boolean][] = [
-      [IMAGE_MIGRATIONS_DIR, 'migrations', storage.migrations],
-      // each seed file goes in once per volume (recorded like a migration), so a crash mid-seed converges too
-      [IMAGE_SEED_DIR, 'seed', storage.seed],
-    ];
-    for (const [dir, prefix, wanted] of groups) {
-      if (!wanted) continue;
-      const listing = await runtime.exec(containerId, ['ls', '-1', dir]);
-      if (listing.code !== 0) {
-        throw new SlipwayError('ENV_FAILED', `${c.id}: the image has no ${dir}`, {
-          fix: `COPY the ${prefix} folder to ${dir} in the storage Dockerfile`,
-        });
-      }
-      for (const file of listing.output
-        .split('\n')
-        .filter((f) => f.endsWith('.sql'))
-        .sort()) {
-        const path = `${dir}/${file}`;
-        const sum = (await runtime.exec(containerId, ['sha256sum', path])).output.split(' ')[0]!;
-        const name = `${prefix}/${file}`;
-        const previous = applied.get(name);
-        if (previous === sum) continue;
-        if (previous !== undefined && prefix === 'migrations') {
-          throw new SlipwayError('ENV_FAILED', `${c.id}: migration ${file} changed after it was applied`, {
-            fix: 'never edit an applied migration: add a new one that makes the change',
-          });
-        }
-        if (previous !== undefined) continue;
-        progress(`${c.id}: applying ${name}`);
-        // the file and its record commit together; the values travel as session settings (PGOPTIONS), never
-        // spliced into SQL text
-        const options = `-c slipway.name=${name.replace(/([\\ ])/g, '\\$1')} -c slipway.sum=${sum}`;
-        await run(
-          [
-            '--single-transaction',
-            '-f',
-            path,
-            '-c',
-            "INSERT INTO slipway_migrations (name, sha256) VALUES (current_setting('slipway.name'), current_setting('slipway.sum'))",
-          ],
-          name,
-          { PGOPTIONS: options },
-        );
-      }
-    }
-  }
-
   async function up(plan: EnvPlan, options: UpOptions): Promise<UpResult> {
     const progress = options.onProgress;
     await router.ensure();
@@ -392,10 +296,47 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
     const stableNames = plan.components.filter((c) => c.kind !== 'storage').map((c) => c.hostname);
     await router.connect(plan.network, stableNames);
     const result: UpResult = { changed: [], unchanged: [], removed: [], held: [] };
-    // containers of the component being rolled out, not yet serving: what a failure removes (components already
-    // switched keep their new containers, since their old ones are gone, or held for revert)
+    // new containers not serving yet: what a failure removes (components already switched keep their new
+    // containers, since their old ones are gone, or held for revert)
     let pending: string[] = [];
     const stoppedStorage: string[] = [];
+    // ready components whose routes have not switched yet
+    const switches: {
+      c: EnvComponent;
+      others: { Id: string; Names: string[] }[];
+      created: string[];
+      routes: RouteSpec[];
+    }[] = [];
+    /** One router change for every waiting switch; then the old containers are held (releases) or drained. */
+    async function switchWaiting(): Promise<void> {
+      const batch = switches.splice(0);
+      if (batch.length === 0) return;
+      await router.applyRoutes({ upsert: batch.flatMap((s) => s.routes) });
+      const switched = new Set(batch.flatMap((s) => s.created));
+      pending = pending.filter((id) => !switched.has(id));
+      const replaced = batch.filter((s) => s.others.length > 0);
+      for (const { c, others, created } of replaced) {
+        if (options.holdOld) {
+          progress(`${c.id}: switched to ${c.version}`);
+          result.held.push({
+            id: c.id,
+            routeId: c.route!.id,
+            hostname: c.hostname,
+            subnet: network.subnet,
+            port: c.port,
+            old: others.map((o) => ({
+              id: o.Id,
+              upstream: `${uniqueAlias(o.Names[0]!.replace(/^\//, ''))}:${c.port}`,
+            })),
+            created,
+          });
+        } else progress(`${c.id}: switched to ${c.version}; draining ${others.length} old container(s)`);
+      }
+      if (options.holdOld || replaced.length === 0) return;
+      // in-flight requests finish on the old containers before they get SIGTERM (and they drain on SIGTERM too)
+      await sleep(plan.drainMs);
+      await stopOneByOne(replaced.flatMap((s) => s.others.map((old) => old.Id)));
+    }
     try {
       for (const c of plan.components) {
         const existing = await runtime.listContainers({
@@ -407,6 +348,8 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         const byName = new Map(existing.map((e) => [e.Names[0]!.replace(/^\//, ''), e]));
         const others = existing.filter((e) => !c.containerNames.includes(e.Names[0]!.replace(/^\//, '')));
         const missing = c.containerNames.filter((n) => !byName.has(n));
+        // new containers of a front or back whose old ones serve meanwhile start at a low CPU weight
+        const replacing = !c.storage && others.length > 0;
         if (missing.length > 0) {
           await ensureImage(c.image);
           if (c.storage) {
@@ -440,13 +383,18 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
               network: plan.network,
               aliases: c.storage ? [c.hostname, uniqueAlias(name)] : [uniqueAlias(name)],
               volumes,
+              ...(replacing ? { cpuShares: STARTING_CPU_SHARES } : {}),
             });
             pending.push(id);
             byName.set(name, { Id: id } as (typeof existing)[number]);
+            // while old containers serve, the replicas start one after the other: the engine's runc and network
+            // set-up of a start runs outside the container's cgroup (its low CPU weight does not cover it)
+            if (replacing) await runtime.startContainer(id);
           }
           result.changed.push(c.id);
         } else result.unchanged.push(c.id);
         const ids = c.containerNames.map((n) => byName.get(n)!.Id);
+        // (already running: a no-op; a fresh environment, with nothing serving, starts its replicas together)
         await Promise.all(ids.map((id) => runtime.startContainer(id)));
         const readiness = await Promise.all(
           ids.map((id) => waitReady(runtime, id, plan.network, c, plan.readyTimeoutMs)),
@@ -460,47 +408,32 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
             details: logs.map((l) => `${c.id} | ${l}`),
           });
         }
+        if (replacing) await Promise.all(ids.map((id) => runtime.setCpuShares(id, DEFAULT_CPU_SHARES)));
         if (c.storage) {
-          await applyMigrations(ids[0]!, c, progress);
+          await applyMigrations((argv, env) => runtime.exec(ids[0]!, argv, env), c, progress);
           for (const old of stoppedStorage.splice(0)) await runtime.removeContainer(old);
+          pending = pending.filter((id) => !ids.includes(id));
         }
         if (c.route) {
           const upstreams = c.containerNames.map((n) => `${uniqueAlias(n)}:${c.port}`);
           const labels = { project: plan.project, env: plan.name };
-          // the preview host and the internal stable name switch together, in one router change
-          await router.applyRoutes({
-            upsert: [
+          switches.push({
+            c,
+            others,
+            created: c.containerNames.filter((n) => missing.includes(n)).map((n) => byName.get(n)!.Id),
+            // the preview host and the internal stable name switch together
+            routes: [
               { id: c.route.id, hosts: [c.route.host], upstreams, labels },
               { id: `${c.route.id}.internal`, hosts: [c.hostname], upstreams, sourceRanges: [network.subnet], labels },
             ],
           });
-        }
-        pending = [];
-        if (!c.storage && others.length > 0 && options.holdOld && c.route) {
-          result.held.push({
-            id: c.id,
-            routeId: c.route.id,
-            hostname: c.hostname,
-            subnet: network.subnet,
-            port: c.port,
-            old: others.map((o) => ({
-              id: o.Id,
-              upstream: `${uniqueAlias(o.Names[0]!.replace(/^\//, ''))}:${c.port}`,
-            })),
-            created: c.containerNames.filter((n) => missing.includes(n)).map((n) => byName.get(n)!.Id),
-          });
-        } else if (!c.storage && others.length > 0) {
-          // in-flight requests finish on the old containers before they get SIGTERM (and they drain on SIGTERM too)
-          progress(`${c.id}: switched to ${c.version}; draining ${others.length} old container(s)`);
-          await sleep(plan.drainMs);
-          await Promise.all(
-            others.map(async (old) => {
-              await runtime.stopContainer(old.Id, 30);
-              await runtime.removeContainer(old.Id);
-            }),
-          );
+          // Caddy closes its idle keep-alive connections at every config change: components replacing serving
+          // containers wait for each other and switch in one change, once all are ready; a route that serves
+          // nothing yet goes at once (with those waiting), since what depends on it may need it to get ready
+          if (!replacing) await switchWaiting();
         }
       }
+      await switchWaiting();
       // components that left the environment (fewer modules than before)
       const wanted = new Set(plan.components.map((c) => c.id));
       for (const c of before?.components ?? []) {
@@ -588,14 +521,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
   async function finish(plan: EnvPlan, held: HeldComponent[]): Promise<void> {
     if (held.length === 0) return;
     await sleep(plan.drainMs);
-    await Promise.all(
-      held.flatMap((h) =>
-        h.old.map(async (o) => {
-          await runtime.stopContainer(o.id, 30);
-          await runtime.removeContainer(o.id);
-        }),
-      ),
-    );
+    await stopOneByOne(held.flatMap((h) => h.old.map((o) => o.id)));
   }
 
   /** After a bad check: the router goes back to the held old containers (one change), then the new ones go. */
@@ -613,18 +539,21 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
       }),
     });
     await sleep(plan.drainMs);
-    await Promise.all(
-      held.flatMap((h) =>
-        h.created.map(async (id) => {
-          await runtime.stopContainer(id, 30);
-          await runtime.removeContainer(id);
-        }),
-      ),
-    );
+    await stopOneByOne(held.flatMap((h) => h.created));
   }
 
-  return { listEnvironments, up, down, recordRelease, listReleases, finish, revert };
+  return {
+    engine: 'docker',
+    target: 'docker',
+    listEnvironments,
+    up,
+    down,
+    recordRelease,
+    listReleases,
+    finish,
+    revert,
+  };
 }
 
-export type DockerEnvironments = ReturnType<typeof createDockerEnvironments>;
+export type DockerEnvironments = EnvironmentEngine<HeldComponent[]>;
 export { INTERNAL_HTTP_PORT };

@@ -24,6 +24,14 @@ const DEFAULT_STORAGE_RESOURCES: ComponentResources = {
 };
 
 export const kubernetesConfigSchema = z.strictObject({
+  /** The kubeconfig file, relative to the config file; default: $KUBECONFIG, else ~/.kube/config. */
+  kubeconfig: z.string().min(1).optional(),
+  /** The kube context of previews and of release environments without `clusters`; default: the current context. */
+  context: z.string().min(1).optional(),
+  /** Deadline of each API request: an API server that does not answer fails the command instead of hanging it. */
+  requestTimeoutSeconds: z.number().int().min(1).max(300).default(15),
+  /** How long `env down` and `env gc` wait for a namespace to go before calling it stuck in Terminating. */
+  deleteTimeoutSeconds: z.number().int().min(5).max(3600).default(180),
   /** Each environment gets the namespace `<prefix><project>-<env>`. */
   namespacePrefix: z
     .string()

@@ -1,4 +1,5 @@
-// The Kubernetes engine: today its pure half (render an EnvPlan as objects, print them, find what to prune).
+// The Kubernetes engine: the pure half (render an EnvPlan as objects, print them, find what to prune) and the
+// cluster half (createKubernetesEnvironments, the EnvironmentEngine on one kube context).
 export {
   FIELD_MANAGER,
   K8S_ANNOTATION,
@@ -15,4 +16,6 @@ export {
 } from './config.js';
 export { pruneCandidates, type LiveObject } from './prune.js';
 export { toYaml } from './yaml.js';
+export { createKubernetesEnvironments, type KubernetesHeld } from './cluster.js';
+export { createKubeClient, loadKubeConfig, type KubeClient } from './client.js';
 export type * from './types.js';

@@ -8,6 +8,7 @@ import { loadRawConfig } from '../../config/load.js';
 import { resolveConfig, type ResolvedConfig } from '../../config/resolve.js';
 import { planEnvironment, type EnvPlan } from '../../environments/plan.js';
 import type { BuildManifest } from '../../image-builder/manifest.js';
+import { toClientModel } from './client.js';
 import { kubernetesOptions } from './config.js';
 import { FIELD_MANAGER, pruneSelector, renderManifests } from './manifests.js';
 import { isLabelValue } from './names.js';
@@ -369,7 +370,12 @@ describe('renderManifests: workloads', () => {
     });
     expect(set.spec.persistentVolumeClaimRetentionPolicy.whenDeleted).toBe('Delete');
     const pod = set.spec.template.spec;
-    expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
+    expect(pod.securityContext).toMatchObject({
+      runAsUser: 999,
+      runAsGroup: 999,
+      fsGroup: 999,
+      fsGroupChangePolicy: 'OnRootMismatch',
+    });
     const container = pod.containers[0]!;
     expect(container.volumeMounts).toEqual([{ name: 'data', mountPath: '/var/lib/postgresql/data' }]);
     expect(container.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
@@ -587,5 +593,26 @@ describe('toYaml', () => {
     for (const d of parseAllDocuments(text, { version: '1.1' })) expect(d.errors).toEqual([]);
     const back = parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS() as KubernetesObject);
     expect(back).toEqual(objects);
+  });
+});
+
+describe('what the client sends', () => {
+  it("survives @kubernetes/client-node's typed models unchanged, as apply hands them over", async () => {
+    // KubernetesObjectApi.patch serializes through the client's typed models, which drop any field they do not know
+    // and expect their own names for a few (`_from` for a NetworkPolicy rule's `from`): apply converts each object
+    // to the model first (toClientModel), and what goes on the wire must be exactly what was rendered
+    const { ObjectSerializer } = await import('@kubernetes/client-node/dist/serializer.js');
+    const { getSerializationType } = await import('@kubernetes/client-node/dist/util.js');
+    const objects = [
+      ...renderManifests(preview, options()),
+      ...renderManifests(release, options({ preStopSeconds: 0 })),
+    ];
+    for (const object of objects) {
+      const sent = ObjectSerializer.serialize(
+        toClientModel(object),
+        getSerializationType(object.apiVersion, object.kind),
+      );
+      expect(JSON.parse(JSON.stringify(sent)), `${object.kind}/${object.metadata.name}`).toEqual(object);
+    }
   });
 });

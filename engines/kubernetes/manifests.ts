@@ -41,6 +41,8 @@ export const K8S_LABEL = {
 
 /** Values that do not fit a label (a `/`, a `:`, an image digest) go in annotations. */
 export const K8S_ANNOTATION = {
+  env: 'dev.slipway.env',
+  slug: 'dev.slipway.slug',
   branch: 'dev.slipway.branch',
   component: 'dev.slipway.component',
   image: 'dev.slipway.image',
@@ -127,6 +129,9 @@ function renderNamespace(plan: EnvPlan, namespace: string): Namespace {
     ...POD_SECURITY,
   };
   const annotations: Record<string, string> = {
+    // the exact names: label values may be shortened or hashed to fit
+    [K8S_ANNOTATION.env]: plan.name,
+    [K8S_ANNOTATION.slug]: plan.slug,
     [K8S_ANNOTATION.branch]: plan.branch,
     [K8S_ANNOTATION.createdAt]: plan.createdAt,
     [K8S_ANNOTATION.modules]: plan.modules.join(','),
@@ -246,7 +251,9 @@ function podTemplate(plan: EnvPlan, c: EnvComponent, options: KubernetesOptions)
         runAsNonRoot: true,
         runAsUser,
         runAsGroup: runAsUser,
-        ...(c.kind === 'storage' ? { fsGroup: runAsUser } : {}),
+        // the volume is made writable for the group once, not again on every start: a recursive chmod g+rwx on
+        // each mount would break what is picky about modes (PostgreSQL refuses a data directory that is not 0700)
+        ...(c.kind === 'storage' ? { fsGroup: runAsUser, fsGroupChangePolicy: 'OnRootMismatch' as const } : {}),
         seccompProfile: { type: 'RuntimeDefault' },
       },
       containers: [container(plan, c, options, runAsUser)],

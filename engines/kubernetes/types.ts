@@ -55,6 +55,7 @@ export interface PodTemplate {
       runAsUser: number;
       runAsGroup: number;
       fsGroup?: number;
+      fsGroupChangePolicy?: 'OnRootMismatch';
       seccompProfile: { type: 'RuntimeDefault' };
     };
     containers: Container[];

@@ -152,6 +152,7 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     git(example.dir, 'commit', '-qam', 'feat(students): new look');
     expect((await runCli(['build', '--push'], { cwd: example.dir, env })).code).toBe(0);
     expect((await runCli(['deploy', 'staging'], { cwd: example.dir, env })).code).toBe(0);
+    const since = (Date.now() / 1000).toFixed(3);
     const { value: promoted, traffic } = await underLoad(
       [
         `${urls['students/web']}/api/students`,
@@ -167,6 +168,11 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     expect(versions[1]).not.toBe(versions[0]);
     expect(await runningImages(example.project, 'production')).toEqual(await runningImages(example.project, 'staging'));
     expect((await get(`${urls['students/web']}/style.css`)).text).toContain('release 2');
+    // the new back and front switch together: one router config change (each one closes Caddy's idle connections)
+    const routerLog = await docker
+      .getContainer(`slipway-router-${ROUTER_PORT}`)
+      .logs({ stdout: true, stderr: true, since: Number(since) });
+    expect(routerLog.toString('utf8').match(/autosaved config/g)).toHaveLength(1);
   });
 
   it('rolls a release whose back never gets ready back by itself, with zero failed requests', async () => {

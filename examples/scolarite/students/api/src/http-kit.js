@@ -77,8 +77,16 @@ export function installGracefulShutdown(server, { name, cleanup = async () => {}
   let shuttingDown = false;
   let forced = false;
   const inFlight = new Set();
+  // Connections that never carried a request: a proxy's connection pool opens spare ones. Node's
+  // closeIdleConnections() leaves them open, so server.close() would wait for the grace period.
+  const unused = new Set();
+  server.on('connection', (socket) => {
+    unused.add(socket);
+    socket.on('close', () => unused.delete(socket));
+  });
 
-  server.prependListener('request', (_req, res) => {
+  server.prependListener('request', (req, res) => {
+    unused.delete(req.socket);
     if (shuttingDown) res.setHeader('connection', 'close');
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
@@ -112,6 +120,7 @@ export function installGracefulShutdown(server, { name, cleanup = async () => {}
       process.exit(forced ? 1 : 0);
     });
     server.closeIdleConnections();
+    for (const socket of unused) socket.destroy();
   }
 
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -63,7 +63,7 @@ export function environmentEngines(
   }
 
   async function forEnvironment(name: string): Promise<EnvironmentEngine[]> {
-    const { engine, contexts } = engineTargets(config, name in config.environments ? name : undefined);
+    const { engine, contexts } = engineTargets(config, name);
     const engines: EnvironmentEngine[] = [];
     // every context is checked (kubeconfig, context name) before the first one is used
     for (const context of contexts) engines.push(await build(engine, context));
@@ -77,16 +77,13 @@ export function environmentEngines(
     },
     forEnvironment,
     async all() {
-      const names = [undefined, ...Object.keys(config.environments)];
-      const seen = new Map<string, Promise<EnvironmentEngine>>();
-      for (const name of names) {
+      // build() gives the same promise for the same engine and context: the set keeps each once, in order
+      const engines = new Set<Promise<EnvironmentEngine>>();
+      for (const name of [undefined, ...Object.keys(config.environments)]) {
         const { engine, contexts } = engineTargets(config, name);
-        for (const context of contexts) {
-          const id = `${engine}:${context ?? ''}`;
-          if (!seen.has(id)) seen.set(id, build(engine, context));
-        }
+        for (const context of contexts) engines.add(build(engine, context));
       }
-      return Promise.all(seen.values());
+      return Promise.all(engines);
     },
   };
 }

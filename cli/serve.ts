@@ -147,10 +147,9 @@ export async function startServe(options: ServeOptions): Promise<WebhookServer> 
     }
     throw error;
   });
-  const forges = (['gitlab', 'github'] as const).filter((forge) => secrets[forge]);
-  options.log(
-    `listening on ${server.url}: ${forges.map((forge) => `POST /webhooks/${forge}`).join(', ')} (project ${config.project})`,
-  );
+  // webhookSecrets holds only the configured forges, gitlab first
+  const routes = Object.keys(secrets).map((forge) => `POST /webhooks/${forge}`);
+  options.log(`listening on ${server.url}: ${routes.join(', ')} (project ${config.project})`);
   return server;
 }
 

@@ -10,6 +10,17 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, maxWaitMs: 60_000 };
 
+/** What both forge adapters take besides their settings. */
+export interface AdapterOptions {
+  retry?: RetryPolicy;
+  info?: (line: string) => void;
+}
+
+/** A CI variable's value, or undefined when it is unset or empty. */
+export function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /** Reads a header from either a Headers object or a plain record (gitbeaker and octokit hand over both shapes). */
 export function header(
   headers: Headers | Record<string, string | number | undefined>,
@@ -90,6 +101,17 @@ export interface ForgeContext {
 
 function seconds(ms: number): string {
   return `${Math.ceil(ms / 1000)} s`;
+}
+
+/** Runs one forge call, turning its failure into the catalog error for `what` (see forgeError). */
+export function forgeCaller(context: ForgeContext): <T>(what: string, action: () => Promise<T>) => Promise<T> {
+  return async (what, action) => {
+    try {
+      return await action();
+    } catch (error) {
+      throw forgeError(context, what, error);
+    }
+  };
 }
 
 /** Turns whatever a client threw while doing `what` into a catalog error that names the fix, never the token. */

@@ -266,8 +266,10 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
     await runtime.renameContainer(id, name);
   }
 
-  async function ensureImage(reference: string): Promise<void> {
-    if (await runtime.inspectImage(reference)) return;
+  /** The image's details, pulled first when the engine lacks it. */
+  async function ensureImage(reference: string): Promise<Awaited<ReturnType<DockerRuntime['inspectImage']>>> {
+    const local = await runtime.inspectImage(reference);
+    if (local) return local;
     try {
       await runtime.pullImage(reference);
     } catch (error) {
@@ -279,6 +281,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         },
       );
     }
+    return runtime.inspectImage(reference);
   }
 
   async function up(plan: EnvPlan, options: UpOptions): Promise<UpResult> {
@@ -350,8 +353,10 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         const missing = c.containerNames.filter((n) => !byName.has(n));
         // new containers of a front or back whose old ones serve meanwhile start at a low CPU weight
         const replacing = !c.storage && others.length > 0;
+        // new containers already started one by one below
+        const started = new Set<string>();
         if (missing.length > 0) {
-          await ensureImage(c.image);
+          const image = await ensureImage(c.image);
           if (c.storage) {
             // one database per volume: the old container stops before the new one opens the data; it is kept
             // (stopped) until the new one is ready and migrated, to be started again if that fails
@@ -366,7 +371,6 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
               [ENV_LABEL.component]: c.id,
             });
           }
-          const image = await runtime.inspectImage(c.image);
           const volumes: Record<string, string> = {};
           if (c.storage)
             for (const target of Object.keys(image?.Config.Volumes ?? {})) volumes[c.storage.volume] = target;
@@ -389,13 +393,16 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
             byName.set(name, { Id: id } as (typeof existing)[number]);
             // while old containers serve, the replicas start one after the other: the engine's runc and network
             // set-up of a start runs outside the container's cgroup (its low CPU weight does not cover it)
-            if (replacing) await runtime.startContainer(id);
+            if (replacing) {
+              await runtime.startContainer(id);
+              started.add(id);
+            }
           }
           result.changed.push(c.id);
         } else result.unchanged.push(c.id);
         const ids = c.containerNames.map((n) => byName.get(n)!.Id);
         // (already running: a no-op; a fresh environment, with nothing serving, starts its replicas together)
-        await Promise.all(ids.map((id) => runtime.startContainer(id)));
+        await Promise.all(ids.filter((id) => !started.has(id)).map((id) => runtime.startContainer(id)));
         const readiness = await Promise.all(
           ids.map((id) => waitReady(runtime, id, plan.network, c, plan.readyTimeoutMs)),
         );
@@ -440,8 +447,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         if (wanted.has(c.id)) continue;
         const routeId = `slipway.${plan.project}.${plan.name}.${c.id.replace('/', '-')}`;
         await router.applyRoutes({ remove: [routeId, `${routeId}.internal`] });
-        await runtime.stopContainer(c.container, 30);
-        await runtime.removeContainer(c.container);
+        await stopOneByOne([c.container]);
         result.removed.push(c.id);
       }
       await writeRecord(plan, 'ready', plan.components[0]!.image);

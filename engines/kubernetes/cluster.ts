@@ -17,7 +17,7 @@ import { applyMigrations } from '../migrations.js';
 import { toClientModel, type KubeClient } from './client.js';
 import { isNotFound } from './errors.js';
 import { podExec } from './exec.js';
-import { FIELD_MANAGER, K8S_LABEL, environmentNamespace, pruneSelector, renderManifests } from './manifests.js';
+import { FIELD_MANAGER, K8S_ANNOTATION, K8S_LABEL, environmentNamespace, renderManifests } from './manifests.js';
 import { componentLabel, namespaceName } from './names.js';
 import { pruneCandidates, type LiveObject } from './prune.js';
 import {
@@ -94,6 +94,30 @@ function workloadOf(objects: readonly KubernetesObject[], c: EnvComponent): Kube
   return objectsOf(objects, c).find((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
 }
 
+/** What goes before any component: the namespace (with every label gc looks for) and its network policies. */
+function isNamespaceWide(o: KubernetesObject): boolean {
+  return o.kind === 'Namespace' || o.kind === 'NetworkPolicy';
+}
+
+/** Whether a component's workload differs between two applies (or `from` had none). */
+function workloadChanged(
+  from: readonly KubernetesObject[] | undefined,
+  to: readonly KubernetesObject[],
+  c: EnvComponent,
+): boolean {
+  const before = from && workloadOf(from, c);
+  return !before || JSON.stringify(before) !== JSON.stringify(workloadOf(to, c));
+}
+
+/** A rollout's verdict with what its new pods (those not `known` before) say: a failure wins, a wait is added. */
+function withPods(verdict: Verdict, fresh: PodView[], known: Set<string>): Verdict {
+  const problem = podVerdict(fresh.filter((p) => !known.has(p.metadata?.name ?? '')));
+  if (!problem) return verdict;
+  return problem.state === 'failed'
+    ? problem
+    : { state: 'progressing', message: `${verdict.message}; ${problem.message}` };
+}
+
 export function createKubernetesEnvironments(
   settings: KubernetesEnvironmentsOptions,
 ): EnvironmentEngine<KubernetesHeld> {
@@ -163,7 +187,7 @@ export function createKubernetesEnvironments(
   }
 
   async function listEnvironments(project?: string): Promise<EnvironmentState[]> {
-    const labelSelector = project ? selector(project) : 'app.kubernetes.io/managed-by=slipway';
+    const labelSelector = project ? selector(project) : `${K8S_LABEL.managedBy}=slipway`;
     const [namespaces, deployments, statefulSets] = await Promise.all([
       call('listing namespaces', () => client.core.listNamespace({ labelSelector })),
       call('listing deployments', () => client.apps.listDeploymentForAllNamespaces({ labelSelector })),
@@ -267,13 +291,11 @@ export function createKubernetesEnvironments(
         verdict = statefulSetVerdict(set);
         if (verdict.state === 'progressing') {
           const all = await pods(namespace, c);
-          const fresh = podsOfRevision(all, 'controller-revision-hash', set.status?.updateRevision);
-          const problem = podVerdict(fresh.filter((p) => !known.has(p.metadata?.name ?? '')));
-          if (problem)
-            verdict =
-              problem.state === 'failed'
-                ? problem
-                : { state: 'progressing', message: `${verdict.message}; ${problem.message}` };
+          verdict = withPods(
+            verdict,
+            podsOfRevision(all, 'controller-revision-hash', set.status?.updateRevision),
+            known,
+          );
           if (forceStatefulRollback && (set.status?.observedGeneration ?? 0) >= (set.metadata?.generation ?? 0)) {
             // a StatefulSet waits for a broken pod to get ready before replacing it, forever: going back needs the
             // pods of the bad revision deleted (Kubernetes' documented "forced rollback")
@@ -316,12 +338,7 @@ export function createKubernetesEnvironments(
             'pod-template-hash',
             current?.metadata?.labels?.['pod-template-hash'],
           );
-          const problem = podVerdict(fresh.filter((p) => !known.has(p.metadata?.name ?? '')));
-          if (problem)
-            verdict =
-              problem.state === 'failed'
-                ? problem
-                : { state: 'progressing', message: `${verdict.message}; ${problem.message}` };
+          verdict = withPods(verdict, fresh, known);
         }
       }
       if (verdict.state === 'done') {
@@ -361,9 +378,7 @@ export function createKubernetesEnvironments(
 
   /** Deletes what carries the environment's labels but is not in `keep`; returns the components that left. */
   async function prune(plan: EnvPlan, namespace: string, keep: readonly KubernetesObject[]): Promise<string[]> {
-    const labelSelector = Object.entries(pruneSelector(plan))
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
+    const labelSelector = selector(plan.project, plan.name);
     const live: LiveObject[] = [];
     for (const { apiVersion, kind } of PRUNABLE) {
       const list = await call(`listing ${kind}s`, () =>
@@ -436,14 +451,9 @@ export function createKubernetesEnvironments(
     const { namespace } = held;
     progress(`going back to the previous objects in ${namespace}`);
     const known = await podNames(namespace);
-    for (const object of previous.filter((o) => o.kind === 'Namespace' || o.kind === 'NetworkPolicy'))
-      await apply(object);
+    for (const object of previous.filter(isNamespaceWide)) await apply(object);
     for (const c of plan.components) {
-      const before = workloadOf(previous, c);
-      if (!before) continue;
-      const now = workloadOf(held.applied, c);
-      const changed = !now || JSON.stringify(now) !== JSON.stringify(before);
-      if (!changed) continue;
+      if (!workloadOf(previous, c) || !workloadChanged(held.applied, previous, c)) continue;
       await rollComponent(plan, namespace, c, previous, progress, known, true);
     }
     // components of the previous release that this plan does not have (another --modules selection)
@@ -474,12 +484,9 @@ export function createKubernetesEnvironments(
     progress(`${isNew ? 'creating' : 'updating'} ${plan.name} in namespace ${namespace} (context ${context})`);
     try {
       // the namespace first, with every label gc looks for: nothing this run creates can escape `env gc`
-      for (const object of objects.filter((o) => o.kind === 'Namespace' || o.kind === 'NetworkPolicy'))
-        await apply(object);
+      for (const object of objects.filter(isNamespaceWide)) await apply(object);
       for (const c of plan.components) {
-        const before = previous && workloadOf(previous, c);
-        const now = workloadOf(objects, c);
-        const changed = !before || JSON.stringify(before) !== JSON.stringify(now);
+        const changed = workloadChanged(previous, objects, c);
         if (changed) progress(`${c.id}: applying ${c.version}`);
         await rollComponent(plan, namespace, c, objects, progress, known);
         (changed ? result.changed : result.unchanged).push(c.id);
@@ -527,7 +534,7 @@ export function createKubernetesEnvironments(
     );
     const total: RemovedResources = { containers: 0, volumes: 0 };
     for (const ns of list.items) {
-      const env = ns.metadata?.annotations?.['dev.slipway.env'];
+      const env = ns.metadata?.annotations?.[K8S_ANNOTATION.env];
       if (env !== undefined && env !== name) continue;
       const removed = await removeNamespace(ns.metadata!.name!, report);
       total.containers += removed.containers;

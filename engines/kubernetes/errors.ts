@@ -53,10 +53,6 @@ export function isNotFound(error: unknown): boolean {
   return isHttpFailure(error) && error.code === 404;
 }
 
-export function isConflict(error: unknown): boolean {
-  return isHttpFailure(error) && error.code === 409;
-}
-
 /**
  * Maps anything a Kubernetes call threw to a catalog error: 401 expired credentials, 403 quota or RBAC, an API
  * server that refuses or does not answer, a TLS failure, an API rejection (422) with the API's own message.

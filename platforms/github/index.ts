@@ -5,11 +5,13 @@ import { SlipwayError } from '../../core/errors.js';
 import {
   DEFAULT_RETRY,
   ForgeHttpError,
+  forgeCaller,
   forgeError,
+  nonEmpty,
   rateLimitWait,
   sleep,
+  type AdapterOptions,
   type ForgeContext,
-  type RetryPolicy,
 } from '../http.js';
 import type {
   Annotation,
@@ -20,7 +22,6 @@ import type {
   Platform,
   ReleaseRecord,
   ReleaseResult,
-  ReportState,
   StatusReport,
   StatusResult,
 } from '../types.js';
@@ -35,10 +36,6 @@ export const GITHUB_COMMENT_LIMIT = 65_535;
 
 const CONFIG_FIX =
   'run inside a GitHub Actions job, or set GITHUB_REPOSITORY (owner/name), GITHUB_API_URL and GITHUB_TOKEN';
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
 
 /** The webhook payload of the run (GITHUB_EVENT_PATH), or nothing when absent or unreadable. */
 export function readGithubEvent(env: NodeJS.ProcessEnv): GithubEvent {
@@ -99,10 +96,6 @@ export function githubSettings(env: NodeJS.ProcessEnv, event: GithubEvent): Gith
           : undefined,
     },
   };
-}
-
-export function githubConclusion(state: ReportState): 'success' | 'failure' | 'neutral' {
-  return state;
 }
 
 /** GitHub's environment for a preview: the name `pipeline generate` gives it (`preview/<branch>`). */
@@ -167,11 +160,6 @@ function alreadyExists(error: unknown): boolean {
   return /already_exists/.test(error.detail);
 }
 
-export interface AdapterOptions {
-  retry?: RetryPolicy;
-  info?: (line: string) => void;
-}
-
 export async function createGithubPlatform(settings: GithubSettings, options: AdapterOptions = {}): Promise<Platform> {
   const { Octokit } = await import('@octokit/rest');
   const info = options.info ?? (() => undefined);
@@ -210,13 +198,7 @@ export async function createGithubPlatform(settings: GithubSettings, options: Ad
     token: settings.token,
     apiUrl: settings.apiUrl,
   };
-  async function call<T>(what: string, action: () => Promise<T>): Promise<T> {
-    try {
-      return await action();
-    } catch (error) {
-      throw forgeError(context, what, error);
-    }
-  }
+  const call = forgeCaller(context);
 
   return {
     name: 'github',
@@ -265,7 +247,8 @@ export async function createGithubPlatform(settings: GithubSettings, options: Ad
           status.summary.length > GITHUB_COMMENT_LIMIT ? status.summary.slice(0, GITHUB_COMMENT_LIMIT) : status.summary,
         ...(annotations.length > 0 ? { annotations } : {}),
       });
-      const conclusion = githubConclusion(status.state);
+      // slipway's report states are the Checks API's conclusions
+      const conclusion = status.state;
       const finished = { status: 'completed' as const, conclusion, completed_at: new Date().toISOString() };
       // more than one batch: the check run stays in progress until the last batch is added
       const { data: created } = await call(`creating the ${status.name} check run`, () =>

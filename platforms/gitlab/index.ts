@@ -4,9 +4,12 @@ import { SlipwayError } from '../../core/errors.js';
 import {
   DEFAULT_RETRY,
   ForgeHttpError,
+  forgeCaller,
   forgeError,
+  nonEmpty,
   rateLimitWait,
   sleep,
+  type AdapterOptions,
   type ForgeContext,
   type RetryPolicy,
 } from '../http.js';
@@ -28,10 +31,6 @@ export type { GitlabSettings } from './types.js';
 
 const CONFIG_FIX =
   'run inside a GitLab CI job, or set CI_API_V4_URL, CI_PROJECT_ID and SLIPWAY_GITLAB_TOKEN (a project access token with the api scope)';
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
 
 /** Reads GitLab CI's variables. SLIPWAY_GITLAB_TOKEN wins over CI_JOB_TOKEN, which cannot write notes or statuses. */
 export function gitlabSettings(env: NodeJS.ProcessEnv): GitlabSettings {
@@ -165,11 +164,6 @@ interface MergeRequest {
   web_url?: string;
 }
 
-export interface AdapterOptions {
-  retry?: RetryPolicy;
-  info?: (line: string) => void;
-}
-
 export async function createGitlabPlatform(settings: GitlabSettings, options: AdapterOptions = {}): Promise<Platform> {
   const [gitbeaker, { createRequesterFn }] = await Promise.all([
     import('@gitbeaker/rest'),
@@ -200,13 +194,7 @@ export async function createGitlabPlatform(settings: GitlabSettings, options: Ad
     token: settings.token,
     apiUrl: settings.apiUrl,
   };
-  async function call<T>(what: string, action: () => Promise<T>): Promise<T> {
-    try {
-      return await action();
-    } catch (error) {
-      throw forgeError(context, what, error);
-    }
-  }
+  const call = forgeCaller(context);
   const noteUrl = (cr: ChangeRequest, id: number) =>
     settings.projectUrl ? `${settings.projectUrl}/-/merge_requests/${cr.number}#note_${id}` : undefined;
 

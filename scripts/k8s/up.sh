@@ -152,20 +152,19 @@ for direction in -s -d; do
 done
 
 # --- certificates: one CA, a certificate per component (EC P-256: instant to generate), the service-account key pair
-if [ ! -s "$pki_dir/ca.crt" ]; then
-  log "creating certificates"
+# make_ca <name>: a self-signed CA, CN slipway-ci-<name>
+make_ca() {
+  local name=$1
+  [ -s "$pki_dir/$name.crt" ] && return 0
   openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -sha256 \
-    -subj "/CN=slipway-ci-ca" -addext "basicConstraints=critical,CA:TRUE" \
+    -subj "/CN=slipway-ci-$name" -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -keyout "$pki_dir/ca.key" -out "$pki_dir/ca.crt" 2>/dev/null
-fi
-if [ ! -s "$pki_dir/front-proxy-ca.crt" ]; then
-  # the aggregation layer's own CA: the apiserver proxies to extension API servers with a client cert from it
-  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -sha256 \
-    -subj "/CN=slipway-ci-front-proxy-ca" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -keyout "$pki_dir/front-proxy-ca.key" -out "$pki_dir/front-proxy-ca.crt" 2>/dev/null
-fi
+    -keyout "$pki_dir/$name.key" -out "$pki_dir/$name.crt" 2>/dev/null
+}
+[ -s "$pki_dir/ca.crt" ] || log "creating certificates"
+make_ca ca
+# the aggregation layer's own CA: the apiserver proxies to extension API servers with a client cert from it
+make_ca front-proxy-ca
 # cert <name> <subject> <extendedKeyUsage> [subjectAltName] [signing CA]
 cert() {
   local name=$1 subject=$2 usage=$3 san=${4:-} ca=${5:-ca}

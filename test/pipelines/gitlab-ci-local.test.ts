@@ -15,7 +15,6 @@
 // - SLIPWAY_PLATFORM=local: there is no GitLab to write the report to, so mr-report writes the comment, the status and
 //   the deployment as files (platforms/local), read here in the job's folder.
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +22,7 @@ import { run } from '../../core/exec.js';
 import { runCli } from '../helpers/cli.js';
 import { docker, registryDigest, removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
 import { cleanEnv } from '../helpers/git-repo.js';
+import { getViaRouter, type RouterReply } from '../helpers/router.js';
 import { copyExample, git, REPO_ROOT, type TempProject } from '../helpers/project.js';
 import { compileSlipway, type CompiledSlipway } from './compiled-slipway.js';
 
@@ -32,27 +32,9 @@ const ROUTER = `slipway-router-${ROUTER_PORT}`;
 const BRANCH = 'feature/report-card';
 const GITLAB_CI_LOCAL = path.join(REPO_ROOT, 'node_modules/gitlab-ci-local/dist/index.js');
 
-interface Reply {
-  status: number;
-  text: string;
-}
-
-/** A request through the router on 127.0.0.1, addressed by the preview host name (fetch cannot set Host). */
-function viaRouter(address: string, pathname: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host: '127.0.0.1', port: ROUTER_PORT, path: pathname, agent: false, headers: { Host: address } },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end();
-  });
+/** A request through the router on 127.0.0.1, addressed by the preview host name. */
+function viaRouter(address: string, pathname: string): Promise<RouterReply> {
+  return getViaRouter(ROUTER_PORT, address, pathname);
 }
 
 /** Reads a dotenv file as GitLab does for `artifacts:reports:dotenv`. */

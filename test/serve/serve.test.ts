@@ -2,8 +2,7 @@
 // request's branch) on the real Docker engine, when a forged webhook arrives nothing happens (401); when a valid
 // "merge request opened" arrives the branch is built, pushed and brought up, answering through the router; and when
 // "new commits" and "merged" arrive back to back, the update runs first and the merge then takes the environment down.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import type { JobEvent, WebhookServer } from '../../pipelines/webhooks/server.js
 import { runCli } from '../helpers/cli.js';
 import { docker, registryDigest, removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
 import { cleanEnv } from '../helpers/git-repo.js';
+import { getViaRouter } from '../helpers/router.js';
 import { copyExample, git, REPO_ROOT, type TempProject } from '../helpers/project.js';
 
 const ROUTER_PORT = 18360;
@@ -34,15 +34,8 @@ async function mergeRequestHook(file: string, commit: string): Promise<string> {
   return JSON.stringify(payload);
 }
 
-function status(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port: ROUTER_PORT, path: '/', agent: false, headers: { Host: host } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      })
-      .on('error', reject);
-  });
+async function status(host: string): Promise<number> {
+  return (await getViaRouter(ROUTER_PORT, host)).status;
 }
 
 describe.runIf(await shouldRunEngineTests())('slipway serve on the Docker engine', () => {
@@ -155,7 +148,7 @@ describe.runIf(await shouldRunEngineTests())('slipway serve on the Docker engine
     expect(listed[0]!.components.every((c) => c.version === `sha-${head.slice(0, 12)}`)).toBe(true);
     // the branch's checkout was removed after the job
     const checkouts = path.join(scratch, 'state/serve', example.project);
-    expect(await (await import('node:fs/promises')).readdir(checkouts)).toEqual([]);
+    expect(await readdir(checkouts)).toEqual([]);
   });
 
   it('runs "new commits" then "merged" one after the other: updated, then removed', async () => {

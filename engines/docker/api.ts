@@ -116,3 +116,58 @@ export function demuxLogs(data: Buffer): string {
 export function closeEngineConnections(): void {
   agent.destroy();
 }
+
+export interface NamedNetwork {
+  Id: string;
+  Name: string;
+  Created: string;
+  IPAM: { Config: { Subnet: string }[] | null };
+}
+
+/**
+ * Creates the bridge network `name` unless one exists, and returns the one that stays. The engine's
+ * `CheckDuplicate` is best effort: processes creating the same network at the same moment may each get one, and the
+ * name is then ambiguous for every later call. So every caller lists the networks of that exact name, keeps the
+ * oldest and removes the others (just created, so nothing uses them yet): they all agree on one, and the one
+ * returned stays. Callers use its id, not the name, which may be ambiguous for a moment.
+ */
+export async function ensureNamedNetwork(
+  call: <T>(method: string, path: string, body?: unknown) => Promise<T>,
+  name: string,
+  labels: Record<string, string>,
+  attempts = 50,
+): Promise<NamedNetwork> {
+  const query = `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [name] }))}`;
+  const ignore =
+    (...statuses: number[]) =>
+    (error: unknown) => {
+      if (!(error instanceof EngineApiError && statuses.includes(error.statusCode))) throw error;
+    };
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    // the name filter matches substrings
+    const same = (await call<NamedNetwork[]>('GET', query)).filter((n) => n.Name === name);
+    if (same.length === 1) return same[0]!;
+    if (same.length === 0) {
+      await call('POST', '/networks/create', {
+        Name: name,
+        CheckDuplicate: true,
+        Driver: 'bridge',
+        Labels: labels,
+      }).catch(ignore(409));
+      continue;
+    }
+    const [, ...extra] = same.sort((a, b) => creationOrder(a).localeCompare(creationOrder(b)));
+    for (const n of extra) await call('DELETE', `/networks/${n.Id}`).catch(ignore(404, 403, 409));
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+  }
+  throw new SlipwayError('ENGINE_ERROR', `the engine keeps several networks named ${name}`, {
+    fix: `remove the extra ones (\`docker network ls --filter name=${name}\`, then \`docker network rm <id>\`) and retry`,
+  });
+}
+
+/** A sortable key of a network's creation time (RFC 3339 with up to 9 fraction digits, trailing zeros cut), then id. */
+function creationOrder(network: NamedNetwork): string {
+  const [whole = '', rest = ''] = network.Created.replace(/(Z|[+-]\d\d:\d\d)$/, '').split('.');
+  const fraction = /^\d*/.exec(rest)![0];
+  return `${whole}.${fraction.padEnd(9, '0')} ${network.Id}`;
+}

@@ -5,6 +5,7 @@ import {
   engineRequest,
   engineRequestRaw,
   engineUnreachable,
+  ensureNamedNetwork,
   isEngineConnectionError,
   EngineApiError,
   type EngineEndpoint,
@@ -192,24 +193,8 @@ export function createDockerRuntime(endpoint: EngineEndpoint = engineEndpoint())
       if (failure) throw new Error(failure);
     },
     async ensureNetwork(name: string, labels: Record<string, string>): Promise<{ id: string; subnet: string }> {
-      let network = await optional(
-        call<{ Id: string; IPAM: { Config: { Subnet: string }[] } }>('GET', `/networks/${q(name)}`),
-      );
-      if (!network) {
-        try {
-          await call('POST', '/networks/create', {
-            Name: name,
-            CheckDuplicate: true,
-            Driver: 'bridge',
-            Labels: labels,
-          });
-        } catch (error) {
-          // another process created it meanwhile
-          if (!(error instanceof EngineApiError && error.statusCode === 409)) throw error;
-        }
-        network = await call<{ Id: string; IPAM: { Config: { Subnet: string }[] } }>('GET', `/networks/${q(name)}`);
-      }
-      return { id: network.Id, subnet: network.IPAM.Config[0]?.Subnet ?? '' };
+      const network = await ensureNamedNetwork(call, name, labels);
+      return { id: network.Id, subnet: network.IPAM.Config?.[0]?.Subnet ?? '' };
     },
     async removeNetwork(name: string): Promise<void> {
       await optional(call('DELETE', `/networks/${q(name)}`));

@@ -10,6 +10,7 @@ import {
   engineRequest,
   engineRequestRaw,
   engineUnreachable,
+  ensureNamedNetwork,
   EngineApiError,
   isEngineConnectionError,
   type EngineEndpoint,
@@ -385,8 +386,15 @@ export function routerSpecLabel(settings: RouterSettings): string {
   return JSON.stringify({ image: image ?? 'built', bind, port, adminPort, volumeName, network });
 }
 
-/** The Engine API body that creates the router container. */
-export function routerContainerBody(settings: RouterSettings, image: string): Record<string, unknown> {
+/**
+ * The Engine API body that creates the router container, on its network given by id (`networkId`): a name another
+ * process is creating at the same moment may briefly be ambiguous.
+ */
+export function routerContainerBody(
+  settings: RouterSettings,
+  image: string,
+  networkId: string = settings.network,
+): Record<string, unknown> {
   const http = `${ROUTER_HTTP_PORT}/tcp`;
   const admin = `${ROUTER_ADMIN_PORT}/tcp`;
   return {
@@ -404,9 +412,9 @@ export function routerContainerBody(settings: RouterSettings, image: string): Re
       },
       RestartPolicy: { Name: 'unless-stopped' },
       Mounts: [{ Type: 'volume', Source: settings.volumeName, Target: ROUTER_STATE_DIR }],
-      NetworkMode: settings.network,
+      NetworkMode: networkId,
     },
-    NetworkingConfig: { EndpointsConfig: { [settings.network]: {} } },
+    NetworkingConfig: { EndpointsConfig: { [networkId]: {} } },
   };
 }
 
@@ -524,12 +532,12 @@ export function createRouter(options: RouterOptions = {}): Router {
     const labels = { [ROUTER_ROLE_LABEL]: 'router' };
     try {
       await engine('POST', '/volumes/create', { Name: settings.volumeName, Labels: labels });
-      await engine('POST', '/networks/create', { Name: settings.network, CheckDuplicate: true, Labels: labels }).catch(
-        (error: unknown) => {
-          if (!isStatus(error, 409)) throw error;
-        },
+      const network = await ensureNamedNetwork(engine, settings.network, labels);
+      await engine(
+        'POST',
+        `/containers/create?name=${encodeURIComponent(name)}`,
+        routerContainerBody(settings, image, network.Id),
       );
-      await engine('POST', `/containers/create?name=${encodeURIComponent(name)}`, routerContainerBody(settings, image));
     } catch (error) {
       // another slipway process created it first: use theirs
       if (isStatus(error, 409)) return;
@@ -571,6 +579,11 @@ export function createRouter(options: RouterOptions = {}): Router {
       return 'started';
     } catch (error) {
       if (isStatus(error, 404)) return 'gone';
+      // a container created by name when two networks got that name (engines before the fix above): keep one, retry
+      if (error instanceof EngineApiError && /is ambiguous/.test(error.message)) {
+        await ensureNamedNetwork(engine, settings.network, { [ROUTER_ROLE_LABEL]: 'router' });
+        return startContainer();
+      }
       const port = error instanceof EngineApiError ? conflictingPort(error.message, settings) : undefined;
       if (port === undefined) throw engineFailure(`starting the router container ${name}`, error);
       // a concurrent ensure() that started it a moment earlier holds the port: that is the router, running
@@ -597,6 +610,8 @@ export function createRouter(options: RouterOptions = {}): Router {
     try {
       response = await adminRequest(settings.adminPort, 'GET', SERVER_PATH);
     } catch (error) {
+      // the engine itself going away (a restart) takes the router with it: say so, not "the router is broken"
+      await engine('GET', '/_ping');
       throw new SlipwayError('ROUTER_ERROR', `the router's admin API on ${admin} is not answering`, {
         fix: `run \`docker logs ${name}\` to see why; removing the container lets slipway re-create it (routes are kept)`,
         cause: error,

@@ -227,6 +227,11 @@ describe.runIf(await shouldRunClusterTests())('the CI Kubernetes cluster', () =>
     const clusterIp = service.spec!.clusterIP!;
     expect(clusterIp).toMatch(/^10\.(9[6-9]|10[0-9]|11[01])\./);
 
+    // kube-proxy programs the new Service's rules a moment after the Deployment is available; until then the request
+    // leaves the host, and on this machine's network something answers any address with a 404
+    await until('the Service answering 200 on its ClusterIP', 30, async () =>
+      (await get(`http://${clusterIp}/`).catch(() => undefined))?.status === 200 ? true : undefined,
+    );
     // kube-proxy's rules balance over both pods: a few requests reach each of them
     const hosts = new Set<string>();
     for (let i = 0; i < 20; i++) {

@@ -327,14 +327,17 @@ describe.runIf(inCi || (await engineAvailable()))('the preview router on the rea
   });
 
   it('comes up once when several processes ensure it at the same time', async () => {
-    // given no router container, but its volume with the routes
+    // given no router container nor its network, but its volume with the routes
     const before = await router.listRoutes();
     await docker.getContainer(`${RUN}-router`).remove({ force: true });
+    await docker.getNetwork(`${RUN}-router`).remove();
     // when five slipway processes ensure it at once
     await Promise.all(Array.from({ length: 5 }, () => createRouter(options).ensure()));
-    // then one router runs, with the routes
+    // then one router runs, with the routes, on one network of its name (the engine's duplicate check is best effort)
     const named = await docker.listContainers({ all: true, filters: { name: [`${RUN}-router`] } });
     expect(named.map((c) => c.State)).toEqual(['running']);
+    const networks = await docker.listNetworks({ filters: { name: [`${RUN}-router`] } });
+    expect(networks.filter((n) => n.Name === `${RUN}-router`)).toHaveLength(1);
     await router.connect(ENV_NETWORK, ['students-web']);
     expect(await router.listRoutes()).toEqual(before);
     expect(await get(hostA)).toEqual({ status: 200, body: 'a' });

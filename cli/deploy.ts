@@ -1,10 +1,27 @@
 // `slipway deploy|promote|rollback|history`: release environments (staging, production) on the engine each one
 // names: the local Docker engine, or one or several Kubernetes clusters.
+import os from 'node:os';
 import type { ReleaseRecord } from '../environments/engine.js';
 import type { ReleaseContext } from '../environments/releases.js';
 import type { CliCommand, CommandContext } from './command.js';
 
+/**
+ * A release often runs on the machine it changes (the Docker engine's host): its own work (config, registry,
+ * engine calls, probes) takes the CPU at a low priority, so the containers serving users keep it. Best effort.
+ */
+function yieldCpu(): void {
+  try {
+    os.setPriority(Math.max(os.getPriority(), RELEASE_NICE));
+  } catch {
+    // not allowed here: the release runs at its current priority
+  }
+}
+
+/** The nice value of `deploy`, `promote` and `rollback` (19 is the lowest priority). */
+export const RELEASE_NICE = 10;
+
 async function releaseContext(command: CommandContext): Promise<ReleaseContext> {
+  yieldCpu();
   const [{ loadConfig }, { environmentEngines }, { createRegistryClient }] = await Promise.all([
     import('../config/load.js'),
     import('./environment-engines.js'),
@@ -69,8 +86,14 @@ export const deployCommand: CliCommand = {
 export const promoteCommand: CliCommand = {
   name: 'promote',
   summary: 'roll out to <to-env> exactly the image digests <from-env> runs (a registry copy, never a rebuild)',
-  usage: 'slipway promote <from-env> <to-env> [--json]',
-  flags: {},
+  usage: 'slipway promote <from-env> <to-env> [--commit <sha>] [--json]',
+  flags: {
+    commit: {
+      type: 'string',
+      value: '<sha>',
+      description: 'promote only if <from-env> runs this commit (7 to 40 hex digits); otherwise exit 1',
+    },
+  },
   async run(command) {
     const [from, to] = command.positionals;
     if (!from || !to)
@@ -78,9 +101,15 @@ export const promoteCommand: CliCommand = {
         'promote needs two environments',
         'slipway promote <from-env> <to-env>, e.g. slipway promote staging production',
       );
+    const commit = command.flags.commit as string | undefined;
+    if (commit !== undefined && !/^[0-9a-f]{7,40}$/i.test(commit))
+      await usage(
+        `--commit ${JSON.stringify(commit)} is not a commit id`,
+        'give 7 to 40 hex digits, e.g. --commit "$CI_COMMIT_SHA"',
+      );
     const context = await releaseContext(command);
     const { promote } = await import('../environments/releases.js');
-    const { plan, record } = await promote(context, from!, to!);
+    const { plan, record } = await promote(context, from!, to!, { commit });
     command.out.result(summary(record, plan.urls), () => human(record, plan.urls));
     return 0;
   },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SlipwayError } from '../core/errors.js';
-import { resolveConfig } from './resolve.js';
+import { imageRepositoryIn, resolveConfig } from './resolve.js';
 
 const FILE = '/repo/slipway.config.ts';
 
@@ -124,6 +124,7 @@ describe('resolveConfig', () => {
       readyTimeoutMs: 120000,
       keep: 10,
       check: { ms: 3000, maxErrorRate: 0, paths: {} },
+      warmUpRequests: 100,
     });
     expect(config.environments.production!.replicas['records/api']).toBe(3);
     expect(problems(valid({ environments: { production: { replicas: { 'records/db': 2, 'nope/x': 2 } } } }))).toEqual([
@@ -151,6 +152,49 @@ describe('resolveConfig', () => {
     expect(config.environments.local).toMatchObject({ engine: 'docker', clusters: [] });
     expect(config.environments.production).toMatchObject({ engine: 'kubernetes', clusters: ['eu-west', 'us-east'] });
     expect(resolveConfig(valid(), FILE)).toMatchObject({ engine: 'docker', kubernetes: undefined });
+  });
+
+  it("resolves an environment's own registry like the top-level one, its images under the same path", () => {
+    const config = resolveConfig(
+      valid({
+        environments: {
+          staging: {},
+          qa: { registry: { url: '127.0.0.1:5000/qa' } },
+          production: { registry: { url: 'registry.example.com/team' } },
+          internal: { registry: { url: 'registry.internal:5000', insecure: true } },
+        },
+      }),
+      FILE,
+    );
+    expect(config.environments.staging!.registry).toBeUndefined();
+    expect(config.environments.qa!.registry).toEqual({ host: '127.0.0.1:5000', prefix: 'qa', insecure: true });
+    expect(config.environments.production!.registry).toEqual({
+      host: 'registry.example.com',
+      prefix: 'team',
+      insecure: false,
+    });
+    expect(config.environments.internal!.registry).toEqual({
+      host: 'registry.internal:5000',
+      prefix: '',
+      insecure: true,
+    });
+    const api = config.components.find((c) => c.id === 'records/api')!;
+    expect(imageRepositoryIn(config.registry, config.project, api)).toBe(api.imageRepository);
+    expect(imageRepositoryIn(config.environments.qa!.registry!, config.project, api)).toBe(
+      '127.0.0.1:5000/qa/scolarite/records-api',
+    );
+    expect(imageRepositoryIn(config.environments.production!.registry!, config.project, api)).toBe(
+      'registry.example.com/team/scolarite/records-api',
+    );
+  });
+
+  it("refuses an environment's registry with a scheme or a misspelled field, naming the path", () => {
+    expect(
+      problems(valid({ environments: { production: { registry: { url: 'https://r.example.com', insecur: true } } } })),
+    ).toEqual([
+      'environments.production.registry.url: expected host[:port][/path] without a scheme, got "https://r.example.com"',
+      'environments.production.registry.insecur: unknown field (did you mean "insecure"?)',
+    ]);
   });
 
   it('refuses an unknown engine listing the valid ones, and clusters on the Docker engine', () => {

@@ -70,6 +70,10 @@ export interface ResolvedReleaseEnvironment {
   readyTimeoutMs: number;
   keep: number;
   check: { ms: number; maxErrorRate: number; paths: Record<string, string[]> };
+  /** GETs per check path and new replica before the switch (Docker); 0: none. */
+  warmUpRequests: number;
+  /** The registry `promote` copies this environment's images to; undefined: the top-level registry. */
+  registry: ResolvedRegistry | undefined;
 }
 
 export interface ResolvedConfig {
@@ -142,6 +146,7 @@ function keysFor(issuePath: PropertyKey[]): string[] {
   if (p[0] === 'modules' && p.length === 5 && p[4] === 'data') return KNOWN_KEYS.data!;
   if (p[0] === 'build' && p.length === 1) return KNOWN_KEYS.build!;
   if (p[0] === 'registry' && p.length === 1) return KNOWN_KEYS.registry!;
+  if (p[0] === 'environments' && p.length === 3 && p[2] === 'registry') return KNOWN_KEYS.registry!;
   if (p[0] === 'preview' && p.length === 1) return KNOWN_KEYS.preview!;
   if (p[0] === 'router' && p.length === 1) return KNOWN_KEYS.router!;
   return [];
@@ -221,12 +226,21 @@ function dependencyOrder(components: ResolvedComponent[], problems: ConfigProble
   return ordered;
 }
 
-function registryOf(parsed: SlipwayConfigParsed): ResolvedRegistry {
-  const [hostPart, ...rest] = parsed.registry.url.split('/');
+function registryOf(registry: SlipwayConfigParsed['registry']): ResolvedRegistry {
+  const [hostPart, ...rest] = registry.url.split('/');
   const host = hostPart!;
   const hostname = host.split(':')[0]!;
   const local = hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
-  return { host, prefix: rest.join('/'), insecure: parsed.registry.insecure ?? local };
+  return { host, prefix: rest.join('/'), insecure: registry.insecure ?? local };
+}
+
+/** Where a component's images live in a registry: `<host>[/<prefix>]/<project>/<module>-<component>`, no tag. */
+export function imageRepositoryIn(
+  registry: ResolvedRegistry,
+  project: string,
+  component: { module: string; name: string },
+): string {
+  return [registry.host, registry.prefix, project, `${component.module}-${component.name}`].filter(Boolean).join('/');
 }
 
 /** Validates and normalises a raw config; throws CONFIG_INVALID listing every problem. */
@@ -235,7 +249,7 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
   if (!result.success) throw configInvalid(zodProblems(result.error), configFile);
   const parsed = result.data;
   const root = path.dirname(configFile);
-  const registry = registryOf(parsed);
+  const registry = registryOf(parsed.registry);
   const problems: ConfigProblem[] = [];
 
   const ids = new Set<string>();
@@ -308,7 +322,7 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
           migrationsDir: c.data?.migrations ? path.resolve(contextDir, c.data.migrations) : undefined,
           seedDir: c.data?.seed ? path.resolve(contextDir, c.data.seed) : undefined,
         },
-        imageRepository: [registry.host, registry.prefix, parsed.project, imageName].filter(Boolean).join('/'),
+        imageRepository: imageRepositoryIn(registry, parsed.project, { module, name }),
       });
     }
   }
@@ -353,6 +367,8 @@ export function resolveConfig(raw: unknown, configFile: string): ResolvedConfig 
       readyTimeoutMs: e.readyTimeoutSeconds * 1000,
       keep: e.keep,
       check: { ms: e.check.seconds * 1000, maxErrorRate: e.check.maxErrorRate, paths: e.check.paths },
+      warmUpRequests: e.warmUpRequests,
+      registry: e.registry && registryOf(e.registry),
     };
   }
   const ordered = problems.length === 0 ? dependencyOrder(components, problems) : components;

@@ -118,6 +118,17 @@ export const releaseEnvironmentSchema = z.strictObject({
   /** How many releases `slipway history` keeps and `slipway rollback --to` can return to. */
   keep: z.number().int().min(1).max(100).default(10),
   /**
+   * The registry this environment runs its images from, when not the top-level one: `promote` copies the images
+   * there (`<url>/<project>/<module>-<component>`), by digest. Same shape as the top-level `registry`.
+   */
+  registry: registrySchema.optional(),
+  /**
+   * Docker: before the switch, each new replica of a front or back gets this many GETs on each of its check's paths
+   * (its health path and `check.paths`), straight to the container, so that users' first requests do not pay for
+   * its cold code and empty connection pools; 0 turns it off.
+   */
+  warmUpRequests: z.number().int().min(0).max(1000).default(100),
+  /**
    * After the switch, requests go through the router for `seconds` to each component's health path and to
    * `paths` (per `<module>/<component>`); an error rate above `maxErrorRate` sends traffic back to the old
    * containers, which are kept running until then.

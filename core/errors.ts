@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'ROUTE_INVALID'
   | 'LOCKED'
   | 'ENV_NOT_FOUND'
+  | 'COMMIT_MISMATCH'
   | 'ENV_FAILED'
   | 'TAG_EXISTS'
   | 'HISTORY_INCOMPLETE'
@@ -84,6 +85,8 @@ const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   INTERNAL: 3,
   LOCKED: 3,
   ENV_NOT_FOUND: 2,
+  // `promote --commit`: the source environment runs another commit than the one the pipeline tested and tagged
+  COMMIT_MISMATCH: 1,
   ENV_FAILED: 1,
   PORT_IN_USE: 3,
   ROUTER_ERROR: 3,

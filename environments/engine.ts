@@ -68,6 +68,12 @@ export interface UpOptions {
    * `revert()` decides.
    */
   holdOld?: boolean;
+  /**
+   * Before the switch, GETs straight to each new replica of a front or back that replaces serving ones: `requests`
+   * per path, on its health path and `paths[componentId]`. An engine without a way to reach one replica (Kubernetes
+   * Services balance) may ignore it.
+   */
+  warmUp?: { requests: number; paths: Record<string, string[]>; maxErrorRate: number };
 }
 
 export interface UpResult<Held = unknown> {

@@ -7,13 +7,14 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedConfig, ResolvedReleaseEnvironment } from '../config/resolve.js';
+import { imageRepositoryIn } from '../config/resolve.js';
 import { SlipwayError, isSlipwayError } from '../core/errors.js';
 import { run } from '../core/exec.js';
 import { closest } from '../core/suggest.js';
 import type { BuildManifest } from '../image-builder/manifest.js';
 import { readBuildManifest } from '../image-builder/manifest.js';
-import type { RegistryClient } from '../registry/client.js';
-import { splitRepository } from '../registry/client.js';
+import type { Manifest, RegistryClient, RepositoryRef } from '../registry/client.js';
+import { copyManifest, createRegistryClient, splitRepository } from '../registry/client.js';
 import type { ClusterOutcome, EnvironmentEngine, ReleaseRecord } from './engine.js';
 import { defaultLockDir, withEnvironmentLock } from './lock.js';
 import { planEnvironment, type EnvPlan } from './plan.js';
@@ -57,6 +58,30 @@ async function audit(context: ReleaseContext, record: ReleaseRecord): Promise<vo
   const dir = path.join(path.dirname(context.lockDir ?? defaultLockDir(context.env)), 'audit');
   await mkdir(dir, { recursive: true });
   await appendFile(path.join(dir, `${context.config.project}.jsonl`), `${JSON.stringify(record)}\n`);
+}
+
+/**
+ * Records in the audit log a deploy or promote that failed before its rollout started (refused, or its images not
+ * copied), then rethrows: the log keeps every attempt, not only those that reached the engine.
+ */
+async function auditFailure(
+  context: ReleaseContext,
+  attempt: Pick<ReleaseRecord, 'env' | 'kind' | 'from' | 'commit' | 'images'>,
+  error: unknown,
+): Promise<never> {
+  const now = new Date();
+  await audit(context, {
+    project: context.config.project,
+    id: `${now.getTime()}`,
+    version: attempt.commit ? `sha-${attempt.commit.slice(0, 12)}` : 'unknown',
+    inputDigests: {},
+    who: who(context.env),
+    at: now.toISOString(),
+    result: 'failed',
+    reason: isSlipwayError(error) ? error.message : String(error),
+    ...attempt,
+  }).catch(() => undefined);
+  throw error;
 }
 
 /** A manifest naming exactly these images: what promote and rollback deploy instead of the latest build. */
@@ -213,7 +238,16 @@ async function rolloutOne(
   plan: EnvPlan,
   settings: ResolvedReleaseEnvironment,
 ): Promise<void> {
-  const result = await engine.up(plan, { keepFailed: false, onProgress: context.progress, holdOld: true });
+  const result = await engine.up(plan, {
+    keepFailed: false,
+    onProgress: context.progress,
+    holdOld: true,
+    warmUp: {
+      requests: settings.warmUpRequests,
+      paths: settings.check.paths,
+      maxErrorRate: settings.check.maxErrorRate,
+    },
+  });
   const check = await postSwitchCheck(context, plan, settings, engine);
   if (!check.ok) {
     context.progress(`post-switch check failed (${check.reason}): sending traffic back to the previous release`);
@@ -297,12 +331,19 @@ function locked<T>(context: ReleaseContext, name: string, command: string, actio
 
 /** Deploys the current build manifest; refuses a build older than the one running unless forced. */
 export async function deploy(context: ReleaseContext, name: string, options: { force: boolean }) {
-  releaseEnvironment(context.config, name);
+  const settings = releaseEnvironment(context.config, name);
   const manifest = await readBuildManifest(context.config.root);
   if (!manifest)
     throw new SlipwayError('CONFIG_INVALID', 'no build manifest (.slipway/build.json) to deploy', {
       fix: 'run `slipway build --push` first',
     });
+  const images = Object.fromEntries(Object.entries(manifest.components).map(([id, c]) => [id, c.image]));
+  const attempt = { env: name, kind: 'deploy' as const, from: null, commit: manifest.commit, images };
+  const failed = (error: unknown) => auditFailure(context, attempt, error);
+  // an environment with a registry of its own runs its images from there: they are copied first, never rebuilt
+  const copies = settings.registry
+    ? await readImages(context, settings, images, 'run `slipway build --push` and deploy again').catch(failed)
+    : [];
   return locked(context, name, `deploy ${name}`, async () => {
     const [primary] = await context.engines(name);
     const [current] = await primary!
@@ -310,25 +351,141 @@ export async function deploy(context: ReleaseContext, name: string, options: { f
       .then((r) => r.filter((x) => x.result === 'succeeded'));
     if (!options.force && current?.commit && manifest.commit && current.commit !== manifest.commit) {
       if (await isAncestor(context.config.root, manifest.commit, current.commit)) {
-        throw new SlipwayError(
-          'USAGE',
-          `${name} runs ${current.version}, newer than this build (sha-${manifest.commit.slice(0, 12)})`,
-          {
-            fix: 'deploy a newer build, use `slipway rollback` to go back, or pass --force',
-          },
+        await failed(
+          new SlipwayError(
+            'USAGE',
+            `${name} runs ${current.version}, newer than this build (sha-${manifest.commit.slice(0, 12)})`,
+            {
+              fix: 'deploy a newer build, use `slipway rollback` to go back, or pass --force',
+            },
+          ),
         );
       }
     }
-    return rollout(context, name, manifest, 'deploy', null);
+    if (copies.length === 0) return rollout(context, name, manifest, 'deploy', null);
+    const copied = await copyImages(context, name, images, copies, `slipway deploy ${name}`).catch(failed);
+    const components = { ...manifest.components };
+    for (const { id } of copies)
+      components[id] = { ...components[id]!, image: copied[id]!, repository: copied[id]!.split('@')[0]! };
+    return rollout(context, name, { ...manifest, components }, 'deploy', null);
   });
 }
 
+/** A client per registry host: the top-level registry's is the context's, an environment's own gets its own. */
+function registryClients(context: ReleaseContext): (host: string) => RegistryClient {
+  const clients = new Map([[context.config.registry.host, context.registry]]);
+  return (host) => {
+    const known = clients.get(host);
+    if (known) return known;
+    const endpoint = Object.values(context.config.environments).find((e) => e.registry?.host === host)?.registry;
+    if (!endpoint) {
+      throw new SlipwayError('REGISTRY_ERROR', `the registry ${host} is not in the config`, {
+        fix: 'name it again in slipway.config.ts (registry.url or environments.<name>.registry.url), or deploy anew',
+      });
+    }
+    const client = createRegistryClient({ host, insecure: endpoint.insecure });
+    clients.set(host, client);
+    return client;
+  };
+}
+
+/** The repository a component's images live in for an environment: in its own registry, or the top-level one. */
+function repositoryFor(config: ResolvedConfig, settings: ResolvedReleaseEnvironment, id: string): string | undefined {
+  const component = config.components.find((c) => c.id === id);
+  if (!component) return undefined;
+  return settings.registry
+    ? imageRepositoryIn(settings.registry, config.project, component)
+    : component.imageRepository;
+}
+
+interface ImageCopy {
+  id: string;
+  image: string;
+  from: RepositoryRef;
+  to: RepositoryRef;
+  manifest: Manifest;
+}
+
 /**
- * Promotes exactly the images `from` runs: every manifest is copied in the registry first (all or nothing), then
- * the same digests roll out to `to`. Nothing is rebuilt.
+ * Reads the manifest of each image (`repository@digest`) an environment is about to run, and where it goes: the same
+ * repository, or the environment's own registry. Nothing is written; `fix` says what to do about a missing one.
  */
-export async function promote(context: ReleaseContext, from: string, to: string) {
-  releaseEnvironment(context.config, to);
+async function readImages(
+  context: ReleaseContext,
+  settings: ResolvedReleaseEnvironment,
+  images: Record<string, string>,
+  fix: string,
+): Promise<ImageCopy[]> {
+  const clientFor = registryClients(context);
+  const copies: ImageCopy[] = [];
+  for (const [id, image] of Object.entries(images)) {
+    if (!image.includes('@sha256:')) continue;
+    const [repository, digest] = image.split('@') as [string, string];
+    const { host, name } = splitRepository(repository);
+    const target = splitRepository(repositoryFor(context.config, settings, id) ?? repository);
+    const manifest = await clientFor(host).getManifest(name, digest);
+    if (!manifest) throw new SlipwayError('REGISTRY_ERROR', `${image} is not in the registry`, { fix });
+    copies.push({
+      id,
+      image,
+      from: { client: clientFor(host), host, name },
+      to: { client: clientFor(target.host), host: target.host, name: target.name },
+      manifest,
+    });
+  }
+  return copies;
+}
+
+/**
+ * Copies each image to where environment `name` keeps its images (blobs mounted within a registry, transferred
+ * across registries, the manifest stored by digest: the digest stays the same), then tags every one `name`, the
+ * tags last. Returns the images the environment runs. A failure leaves the environment unchanged; `rerun` is the
+ * command that converges.
+ */
+async function copyImages(
+  context: ReleaseContext,
+  name: string,
+  images: Record<string, string>,
+  copies: ImageCopy[],
+  rerun: string,
+): Promise<Record<string, string>> {
+  const result = { ...images };
+  const copied = new Map<string, string>();
+  for (const copy of copies) {
+    if (copy.from.host === copy.to.host && copy.from.name === copy.to.name) continue;
+    const destination = `${copy.to.host}/${copy.to.name}`;
+    try {
+      const counts = await copyManifest(copy.from, copy.to, copy.manifest, copied);
+      context.progress(
+        `${copy.id}: copied to ${destination} (blobs: ${counts.mounted} mounted, ${counts.uploaded} uploaded, ${counts.present} already there)`,
+      );
+    } catch (error) {
+      if (!isSlipwayError(error)) throw error;
+      throw new SlipwayError(error.code, `copying ${copy.image} to ${destination} failed: ${error.message}`, {
+        fix: `${error.code === 'REGISTRY_UNREACHABLE' ? 'start that registry' : error.fix}, then rerun \`${rerun}\` (${name} was not changed; what was copied is kept)`,
+        cause: error,
+      });
+    }
+    result[copy.id] = `${destination}@${copy.manifest.digest}`;
+  }
+  // the tags last, once every digest is in place
+  for (const copy of copies) await copy.to.client.putManifest(copy.to.name, name, copy.manifest);
+  return result;
+}
+
+/**
+ * Promotes exactly the images `from` runs, never rebuilt. Every manifest is read first; when `to` keeps its images in
+ * another repository or registry, each one is copied there (blobs mounted within a registry, transferred across
+ * registries, the manifest stored by digest, so the digest stays the same); then the `to` tags are written, and only
+ * then does `to` roll out. A registry failure before that leaves `to` as it was; a rerun skips what was copied.
+ */
+export async function promote(
+  context: ReleaseContext,
+  from: string,
+  to: string,
+  options: { commit?: string | undefined } = {},
+) {
+  const settings = releaseEnvironment(context.config, to);
   const [sourceEngine] = await context.engines(from);
   const source = (await sourceEngine!.listEnvironments(context.config.project)).find((e) => e.name === from);
   if (!source || source.components.length === 0) {
@@ -343,26 +500,30 @@ export async function promote(context: ReleaseContext, from: string, to: string)
     inputDigests[c.id] = c.inputDigest;
   }
   const [sourceRelease] = await sourceEngine!.listReleases(context.config.project, from);
-  // the copy: each manifest, by digest, under a tag naming the target, before anything changes in `to`
-  const copies = Object.values(images).filter((image) => image.includes('@sha256:'));
-  const fetched: { name: string; digest: string; manifest: import('../registry/client.js').Manifest }[] = [];
-  for (const image of copies) {
-    const [repository, digest] = image.split('@') as [string, string];
-    const { name } = splitRepository(repository);
-    const manifest = await context.registry.getManifest(name, digest);
-    if (!manifest) {
-      throw new SlipwayError('REGISTRY_ERROR', `${image} is not in the registry`, {
-        fix: `push it (slipway build --push) and redeploy ${from}`,
-      });
-    }
-    fetched.push({ name, digest, manifest });
+  // a pipeline promotes what it tested: not whatever the source environment runs by the time its job starts
+  const attempt = { env: to, kind: 'promote' as const, from, commit: sourceRelease?.commit ?? null, images };
+  const failed = (error: unknown) => auditFailure(context, attempt, error);
+  const wanted = options.commit?.toLowerCase();
+  if (wanted && !sourceRelease?.commit?.startsWith(wanted)) {
+    const running = sourceRelease?.commit ? `runs ${sourceRelease.commit.slice(0, 12)}` : 'records no commit';
+    await failed(
+      new SlipwayError('COMMIT_MISMATCH', `${from} ${running}, not ${wanted.slice(0, 12)}: nothing was promoted`, {
+        fix: `deploy ${wanted.slice(0, 12)} to ${from} first (its pipeline), or promote what ${from} runs without --commit`,
+      }),
+    );
   }
+  const copies = await readImages(
+    context,
+    settings,
+    images,
+    `push it (slipway build --push) and redeploy ${from}`,
+  ).catch(failed);
   return locked(context, to, `promote ${from} ${to}`, async () => {
-    for (const { name, manifest } of fetched) await context.registry.putManifest(name, `${to}`, manifest);
+    const promoted = await copyImages(context, to, images, copies, `slipway promote ${from} ${to}`).catch(failed);
     return rollout(
       context,
       to,
-      manifestOf(context.config, images, inputDigests, sourceRelease?.commit ?? null),
+      manifestOf(context.config, promoted, inputDigests, sourceRelease?.commit ?? null),
       'promote',
       from,
     );

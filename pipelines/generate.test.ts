@@ -169,7 +169,13 @@ describe('pipeline generate', () => {
       },
       { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+/' },
     ]);
-    expect(gitlab['promote-production']!.script![1]).toMatch(/^\$SLIPWAY_BIN promote staging production /);
+    // a tag pipeline promotes the tagged commit, never a later deploy of staging
+    expect(gitlab['promote-production']!.script![1]).toMatch(
+      /^\$SLIPWAY_BIN promote staging production --commit "\$CI_COMMIT_SHA" /,
+    );
+    expect(
+      github.jobs['promote-production']!.steps!.some((s) => String(s.run ?? '').includes('--commit "$GITHUB_SHA"')),
+    ).toBe(true);
   });
 
   it('wires the gate and load-test reports to the paths the commands write', () => {

@@ -14,7 +14,9 @@ import { shellLine, urlLine, type ShellDialect } from './shell.js';
 
 // branch names come from the pull request's author: they reach scripts as environment variables, never as ${{ }}
 const BRANCH = '${{ github.head_ref || github.ref_name }}';
-const DIALECT: ShellDialect = { variable: { branch: 'SLIPWAY_BRANCH', 'target-branch': 'SLIPWAY_TARGET_BRANCH' } };
+const DIALECT: ShellDialect = {
+  variable: { branch: 'SLIPWAY_BRANCH', 'target-branch': 'SLIPWAY_TARGET_BRANCH', commit: 'GITHUB_SHA' },
+};
 
 function condition(trigger: Trigger, model: PipelineModel): string {
   switch (trigger) {

@@ -13,7 +13,11 @@ import {
 import { shellLine, shellQuote, urlLine, type ShellDialect } from './shell.js';
 
 const DIALECT: ShellDialect = {
-  variable: { branch: 'CI_COMMIT_REF_NAME', 'target-branch': 'CI_MERGE_REQUEST_TARGET_BRANCH_NAME' },
+  variable: {
+    branch: 'CI_COMMIT_REF_NAME',
+    'target-branch': 'CI_MERGE_REQUEST_TARGET_BRANCH_NAME',
+    commit: 'CI_COMMIT_SHA',
+  },
 };
 
 // merge-request-closed: the stop job is started by GitLab itself (on_stop: MR closed or merged, branch deleted,

@@ -22,7 +22,7 @@ export const STAGES: readonly StageName[] = [
 ];
 
 /** A value only the forge knows; each renderer maps it to its own variable (never pasted into a shell unquoted). */
-export type ForgeValue = 'branch' | 'target-branch';
+export type ForgeValue = 'branch' | 'target-branch' | 'commit';
 
 /** `program: slipway` is the slipway command line the project chose (`SLIPWAY_BIN`, default `npx slipway`). */
 export type Arg = string | { value: ForgeValue } | { program: 'slipway' };
@@ -400,7 +400,8 @@ export function planPipeline(config: ResolvedConfig, options: PipelineOptions = 
       // on a tag pipeline the deploy job does not run: the promotion copies what runs in the previous environment
       needs: [need(previous, { optional: index === 1 })],
       checkout: 'commit',
-      commands: withJson(slipway('promote', from, name), file),
+      // what this pipeline's commit put in `from`, not whatever runs there when the job starts (a later deploy)
+      commands: withJson(slipway('promote', from, name, '--commit', { value: 'commit' }), file),
       environment,
       lock: { name: `release-${name}`, perBranch: false },
       reports: [],

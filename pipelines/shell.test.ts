@@ -3,7 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { shellLine, shellQuote } from './shell.js';
 
-const dialect = { variable: { branch: 'CI_COMMIT_REF_NAME', 'target-branch': 'CI_MERGE_REQUEST_TARGET_BRANCH_NAME' } };
+const dialect = {
+  variable: {
+    branch: 'CI_COMMIT_REF_NAME',
+    'target-branch': 'CI_MERGE_REQUEST_TARGET_BRANCH_NAME',
+    commit: 'CI_COMMIT_SHA',
+  },
+};
 
 describe('shell lines', () => {
   it('quotes only what needs quoting', () => {

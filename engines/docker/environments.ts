@@ -1,5 +1,6 @@
 // Reconciles a branch environment on the Docker engine: reads what runs (labels), computes the difference with
 // the plan, and acts, component by component in dependency order, with the router switched only to ready containers.
+import http from 'node:http';
 import net from 'node:net';
 import { SlipwayError } from '../../core/errors.js';
 import type {
@@ -34,6 +35,8 @@ export const ENV_LABEL = {
   urls: 'dev.slipway.urls',
   lifetime: 'dev.slipway.lifetime',
   release: 'dev.slipway.release',
+  /** On the record: the storage containers whose migrations and seed completed, by component id (JSON). */
+  migrated: 'dev.slipway.migrated',
 } as const;
 
 export type { ComponentState, EnvironmentState, ReleaseRecord, UpOptions } from '../../environments/engine.js';
@@ -56,11 +59,17 @@ export type UpResult = EngineUpResult<HeldComponent[]>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The CPU weight of new containers while the ones they replace still serve (1/8 of the default): when the CPUs are
- * short, the serving containers win them and the new ones boot in what is left; raised to the default once ready,
- * before the switch.
+ * The CPU weight of new containers while the ones they replace still serve (the kernel's minimum): when the CPUs
+ * are short, the serving containers win them and the new ones boot in what is left; raised to the default once
+ * ready, before the warm-up and the switch.
  */
-export const STARTING_CPU_SHARES = 128;
+export const STARTING_CPU_SHARES = 2;
+
+/**
+ * The CPU weight of a container that no longer serves, set just before it is stopped: its processes' exit (freeing
+ * memory, closing sockets) runs in its own cgroup, behind the serving ones.
+ */
+export const STOPPING_CPU_SHARES = 2;
 
 function metaName(project: string, env: string): string {
   return `slipway.${project}.${env}.meta`;
@@ -92,7 +101,7 @@ export function readinessDelay(attempt: number): number {
 /** How often the container's state is read while its probe fails (a crash is seen within this). */
 export const READINESS_INSPECT_MS = 1000;
 
-type Readiness = { ok: true } | { ok: false; reason: string };
+type Readiness = { ok: true; ip?: string } | { ok: false; reason: string };
 
 /** A crash (the restart policy brings the process back: restarting counts as a crash), or undefined. */
 function crashed(details: Awaited<ReturnType<DockerRuntime['inspectContainer']>>): Readiness | undefined {
@@ -157,11 +166,60 @@ async function waitReady(
         lastProblem = (error as Error).message;
       }
       // ready only if it has not crashed and been restarted since the last read of its state
-      if (answered) return crashed(await runtime.inspectContainer(containerId)) ?? { ok: true };
+      if (answered) return crashed(await runtime.inspectContainer(containerId)) ?? { ok: true, ip };
     }
     await sleep(readinessDelay(attempt));
   }
   return { ok: false, reason: `not ready after ${Math.round(timeoutMs / 1000)} s (${lastProblem})` };
+}
+
+/** Warm-up requests in flight at once per replica: a pooled connection or two (e.g. to its database) get opened. */
+export const WARM_UP_CONCURRENCY = 2;
+
+/**
+ * GETs straight to one new replica, `requests` per path, WARM_UP_CONCURRENCY at a time on kept-alive connections:
+ * its code paths run and its connection pools fill before the router sends users. Returns what went wrong, one line per failed
+ * request (an answer of 500 or more, or none).
+ */
+export async function warmUpReplica(
+  address: string,
+  c: EnvComponent,
+  paths: string[],
+  requests: number,
+): Promise<string[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: WARM_UP_CONCURRENCY });
+  const failures: string[] = [];
+  const get = (path: string) =>
+    new Promise<string | undefined>((resolve) => {
+      const request = http.get(
+        { host: address, port: c.port, path, agent, headers: { Host: c.hostname }, timeout: 5000 },
+        (response) => {
+          response.resume();
+          response.on('end', () =>
+            resolve(response.statusCode! >= 500 ? `${path} answered ${response.statusCode}` : undefined),
+          );
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error('no answer in 5 s')));
+      request.on('error', (error) => resolve(`${path}: ${error.message}`));
+    });
+  try {
+    for (const path of paths) {
+      let left = requests;
+      await Promise.all(
+        Array.from({ length: WARM_UP_CONCURRENCY }, async () => {
+          while (left > 0) {
+            left--;
+            const failure = await get(path);
+            if (failure) failures.push(failure);
+          }
+        }),
+      );
+    }
+  } finally {
+    agent.destroy();
+  }
+  return failures;
 }
 
 export function createDockerEnvironments(runtime: DockerRuntime, router: Router): DockerEnvironments {
@@ -171,6 +229,7 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
    */
   async function stopOneByOne(ids: string[]): Promise<void> {
     for (const id of ids) {
+      await runtime.setCpuShares(id, STOPPING_CPU_SHARES);
       await runtime.stopContainer(id, 30);
       await runtime.removeContainer(id);
     }
@@ -241,7 +300,27 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
     return [...environments.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  async function writeRecord(plan: EnvPlan, status: EnvironmentState['status'], image: string): Promise<void> {
+  /** The storage containers whose migrations completed, from the environment's newest record. */
+  async function readMigrated(plan: EnvPlan): Promise<Record<string, string>> {
+    const metas = await runtime.listContainers({
+      [ENV_LABEL.project]: plan.project,
+      [ENV_LABEL.env]: plan.name,
+      [ENV_LABEL.role]: 'env-meta',
+    });
+    const newest = metas.sort((a, b) => (a.Labels[ENV_LABEL.updatedAt]! < b.Labels[ENV_LABEL.updatedAt]! ? 1 : -1))[0];
+    try {
+      return JSON.parse(newest?.Labels[ENV_LABEL.migrated] ?? '{}') as Record<string, string>;
+    } catch {
+      return {};
+    }
+  }
+
+  async function writeRecord(
+    plan: EnvPlan,
+    status: EnvironmentState['status'],
+    image: string,
+    migrated: Record<string, string>,
+  ): Promise<void> {
     const name = metaName(plan.project, plan.name);
     const labels = {
       [ENV_LABEL.role]: 'env-meta',
@@ -257,6 +336,9 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
       [ENV_LABEL.modules]: plan.modules.join(','),
       [ENV_LABEL.urls]: JSON.stringify(plan.urls),
       [ENV_LABEL.lifetime]: plan.lifetime,
+      [ENV_LABEL.migrated]: JSON.stringify(
+        Object.fromEntries(Object.entries(migrated).filter(([id]) => plan.components.some((c) => c.id === id))),
+      ),
     };
     // labels cannot change: write a new record, then replace the old one with it
     const next = `${name}.next`;
@@ -294,6 +376,10 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
     };
     const before = (await listEnvironments(plan.project)).find((e) => e.name === plan.name);
     const isNew = !before || before.components.length === 0;
+    // a storage container that an earlier run migrated is neither probed with execs nor migrated again: the
+    // migrations are in its image, and its name changes with its image
+    const migratedBefore = isNew ? {} : await readMigrated(plan);
+    const migrated: Record<string, string> = { ...migratedBefore };
     const network = await runtime.ensureNetwork(plan.network, { ...baseLabels, [ENV_LABEL.role]: 'env-network' });
     // HTTP components are reached by their stable names through the router, which only routes to ready containers
     const stableNames = plan.components.filter((c) => c.kind !== 'storage').map((c) => c.hostname);
@@ -403,9 +489,10 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         const ids = c.containerNames.map((n) => byName.get(n)!.Id);
         // (already running: a no-op; a fresh environment, with nothing serving, starts its replicas together)
         await Promise.all(ids.filter((id) => !started.has(id)).map((id) => runtime.startContainer(id)));
-        const readiness = await Promise.all(
-          ids.map((id) => waitReady(runtime, id, plan.network, c, plan.readyTimeoutMs)),
-        );
+        const alreadyMigrated = c.storage !== undefined && missing.length === 0 && migratedBefore[c.id] === ids[0];
+        const readiness: Readiness[] = alreadyMigrated
+          ? [crashed(await runtime.inspectContainer(ids[0]!)) ?? { ok: true }]
+          : await Promise.all(ids.map((id) => waitReady(runtime, id, plan.network, c, plan.readyTimeoutMs)));
         const notReady = readiness.findIndex((r) => !r.ok);
         if (notReady >= 0) {
           const logs = await runtime.logs(ids[notReady]!, 15);
@@ -415,9 +502,30 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
             details: logs.map((l) => `${c.id} | ${l}`),
           });
         }
+        // the warm-up still runs at the low CPU weight: it takes what the serving containers leave (a burst of
+        // requests at the full weight was seen to slow them down more than the switch it spares)
+        if (replacing && options.warmUp && options.warmUp.requests > 0) {
+          const paths = [...(c.health ? [c.health] : []), ...(options.warmUp.paths[c.id] ?? [])];
+          const failures: string[] = [];
+          for (const r of readiness) {
+            if (r.ok && r.ip) failures.push(...(await warmUpReplica(r.ip, c, paths, options.warmUp.requests)));
+          }
+          const sent = paths.length * options.warmUp.requests * ids.length;
+          if (failures.length / sent > options.warmUp.maxErrorRate) {
+            throw new SlipwayError(
+              'ENV_FAILED',
+              `${c.id}: ${failures.length} of ${sent} warm-up requests to the new containers failed before the switch (max error rate ${options.warmUp.maxErrorRate})`,
+              {
+                fix: `the previous version still serves; fix the failing requests named here, rebuild and deploy again`,
+                details: [...new Set(failures)].slice(0, 10).map((f) => `${c.id} | ${f}`),
+              },
+            );
+          }
+        }
         if (replacing) await Promise.all(ids.map((id) => runtime.setCpuShares(id, DEFAULT_CPU_SHARES)));
         if (c.storage) {
-          await applyMigrations((argv, env) => runtime.exec(ids[0]!, argv, env), c, progress);
+          if (!alreadyMigrated) await applyMigrations((argv, env) => runtime.exec(ids[0]!, argv, env), c, progress);
+          migrated[c.id] = ids[0]!;
           for (const old of stoppedStorage.splice(0)) await runtime.removeContainer(old);
           pending = pending.filter((id) => !ids.includes(id));
         }
@@ -440,6 +548,9 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
           if (!replacing) await switchWaiting();
         }
       }
+      // the record first: its engine work (a container created, one removed) is done before the switch, not
+      // while the new containers take their first requests
+      await writeRecord(plan, 'ready', plan.components[0]!.image, migrated);
       await switchWaiting();
       // components that left the environment (fewer modules than before)
       const wanted = new Set(plan.components.map((c) => c.id));
@@ -450,11 +561,10 @@ export function createDockerEnvironments(runtime: DockerRuntime, router: Router)
         await stopOneByOne([c.container]);
         result.removed.push(c.id);
       }
-      await writeRecord(plan, 'ready', plan.components[0]!.image);
       return result;
     } catch (error) {
       if (options.keepFailed) {
-        await writeRecord(plan, 'failed', plan.components[0]!.image).catch(() => undefined);
+        await writeRecord(plan, 'failed', plan.components[0]!.image, migrated).catch(() => undefined);
       } else if (isNew) {
         progress(`removing the half-created environment ${plan.name}`);
         await down(plan.project, plan.name);

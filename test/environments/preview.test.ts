@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { docker, removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
-import { copyExample, git, type TempProject } from '../helpers/project.js';
+import { configureExample, copyExample, git, type TempProject } from '../helpers/project.js';
 
 const ROUTER_PORT = 18480;
 const ADMIN_PORT = 12480;
@@ -107,16 +107,11 @@ describe.runIf(await shouldRunEngineTests())('preview environments on the Docker
 
   beforeAll(async () => {
     example = await copyExample('env');
-    const configFile = path.join(example.dir, 'slipway.config.ts');
-    const config = await readFile(configFile, 'utf8');
-    await writeFile(
-      configFile,
-      config.replace(
-        "registry: { url: '127.0.0.1:5000' },",
-        `registry: { url: '127.0.0.1:5000' },\n  router: { port: ${ROUTER_PORT}, adminPort: ${ADMIN_PORT} },\n  preview: { drainSeconds: 1 },`,
-      ),
+    await configureExample(
+      example,
+      `router: { port: ${ROUTER_PORT}, adminPort: ${ADMIN_PORT} },\n  preview: { drainSeconds: 1 },`,
+      'test: router ports',
     );
-    git(example.dir, 'commit', '-qam', 'test: router ports');
     env = { SLIPWAY_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'slipway-state-')) };
     const build = await runCli(['build'], { cwd: example.dir, env });
     expect(build.code, build.stderr).toBe(0);

@@ -50,3 +50,36 @@ export async function registryDigest(repository: string, tag: string): Promise<s
   });
   return response.ok ? (response.headers.get('docker-content-digest') ?? undefined) : undefined;
 }
+
+const DOCKER_PID_FILE = '/var/run/docker.pid';
+const DOCKERD_LOG = '/var/log/slipway-dockerd.log';
+
+export async function until(what: string, seconds: number, check: () => Promise<boolean> | boolean): Promise<void> {
+  for (let waited = 0; waited < seconds * 10; waited++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what}: not after ${seconds} s`);
+}
+
+/**
+ * Restarts the local Docker engine the way `systemctl restart docker` does: SIGTERM to the dockerd that
+ * scripts/machine-setup.sh started (its pid file names it), which stops its containers, then the same command line
+ * again; resolves once it answers. Needs the rights to signal and start dockerd (root, as machine-setup runs it).
+ */
+export async function restartEngine(): Promise<void> {
+  const { readFileSync, existsSync, openSync, closeSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const pid = Number(readFileSync(DOCKER_PID_FILE, 'utf8').trim());
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  if (!argv[0]?.endsWith('dockerd')) throw new Error(`${DOCKER_PID_FILE} names pid ${pid}, not a dockerd`);
+  process.kill(pid, 'SIGTERM');
+  await until(`dockerd ${pid} exiting`, 60, () => !existsSync(`/proc/${pid}`));
+  const log = openSync(DOCKERD_LOG, 'a');
+  try {
+    spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', log, log] }).unref();
+  } finally {
+    closeSync(log);
+  }
+  await until('dockerd answering again', 60, () => engineAvailable());
+}

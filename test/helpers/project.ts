@@ -68,3 +68,13 @@ export async function makeProject(files: Record<string, string>): Promise<TempPr
   git(dir, 'commit', '-q', '-m', 'chore: init');
   return { dir, project, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** Adds top-level settings (`router: {...}, environments: {...}`) to a copied example's config, in a commit. */
+export async function configureExample(example: TempProject, settings: string, message: string): Promise<void> {
+  const configFile = path.join(example.dir, 'slipway.config.ts');
+  const registry = "registry: { url: '127.0.0.1:5000' },";
+  const config = await readFile(configFile, 'utf8');
+  if (!config.includes(registry)) throw new Error(`${configFile} has no "${registry}" line to add settings after`);
+  await writeFile(configFile, config.replace(registry, `${registry}\n  ${settings}`));
+  git(example.dir, 'commit', '-qam', message);
+}

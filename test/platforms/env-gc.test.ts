@@ -2,13 +2,12 @@
 // `env gc --open-from-platform` runs, then the merged branch's environment goes and the open one stays; a forge
 // that refuses the token removes nothing.
 import { mkdtempSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
-import { copyExample, git, type TempProject } from '../helpers/project.js';
+import { configureExample, copyExample, type TempProject } from '../helpers/project.js';
 import { GitlabFake } from '../fakes/gitlab.js';
 import { gitlabEnv } from './helpers.js';
 
@@ -40,15 +39,11 @@ describe.runIf(await shouldRunEngineTests())("env gc with the forge's open merge
     fake.addMergeRequest(2, 'feature/merged', 'merged');
     fake.addMergeRequest(3, 'feature/other', 'opened');
     example = await copyExample('gc');
-    const configFile = path.join(example.dir, 'slipway.config.ts');
-    await writeFile(
-      configFile,
-      (await readFile(configFile, 'utf8')).replace(
-        "registry: { url: '127.0.0.1:5000' },",
-        `registry: { url: '127.0.0.1:5000' },\n  router: { port: ${ROUTER_PORT}, adminPort: ${ADMIN_PORT} },\n  preview: { drainSeconds: 1 },`,
-      ),
+    await configureExample(
+      example,
+      `router: { port: ${ROUTER_PORT}, adminPort: ${ADMIN_PORT} },\n  preview: { drainSeconds: 1 },`,
+      'test: router ports',
     );
-    git(example.dir, 'commit', '-qam', 'test: router ports');
     state = { SLIPWAY_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'slipway-state-')) };
     const build = await cli(['build', '--only', 'students']);
     expect(build.code, build.stderr).toBe(0);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { docker, removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
+import { docker, removeProjectImages, restartEngine, shouldRunEngineTests, until } from '../helpers/engine.js';
 import { git, makeProject, REPO_ROOT, type TempProject } from '../helpers/project.js';
 
 const ROUTER_PORT = 18980 - 100;
@@ -60,6 +60,7 @@ async function running(project: string, env: string): Promise<{ image: string; v
 describe.runIf(await shouldRunEngineTests())('release environments: faults', () => {
   let p: TempProject;
   let proxy: net.Server;
+  let productionHost = '';
   const env = { SLIPWAY_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'slipway-state-')) };
 
   async function release(message: string): Promise<void> {
@@ -67,6 +68,33 @@ describe.runIf(await shouldRunEngineTests())('release environments: faults', () 
     git(p.dir, 'commit', '-qam', message);
     const build = await runCli(['build', '--push'], { cwd: p.dir, env });
     expect(build.code, build.stderr).toBe(0);
+  }
+
+  /** Starts `deploy staging` of a new release; resolves once a container of that version runs. */
+  async function deployUntilStarted(message: string) {
+    await release(message);
+    const version = `sha-${git(p.dir, 'rev-parse', 'HEAD').slice(0, 12)}`;
+    const child = spawn('node', [path.join(REPO_ROOT, 'bin/slipway.js'), 'deploy', 'staging'], {
+      cwd: p.dir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 400; i++) {
+      if ((await running(p.project, 'staging')).some((c) => c.version === version)) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return { version, child, exited, stderr: () => stderr };
+  }
+
+  /** Runs `deploy staging` again: it succeeds, and staging answers with `version`. */
+  async function rerunServes(version: string): Promise<void> {
+    const rerun = await runCli(['deploy', 'staging', '--json'], { cwd: p.dir, env });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const host = new URL((rerun.json as { urls: Record<string, string> }).urls['shop/api']!).hostname;
+    expect(await get(host)).toBe(`200 ${version}`);
   }
 
   beforeAll(async () => {
@@ -105,6 +133,7 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
     const first = await runCli(['promote', 'staging', 'production', '--json'], { cwd: p.dir, env });
     expect(first.code, first.stderr).toBe(0);
     const host = new URL((first.json as { urls: Record<string, string> }).urls['shop/api']!).hostname;
+    productionHost = host;
     await release('release 2');
     expect((await runCli(['deploy', 'staging'], { cwd: p.dir, env })).code).toBe(0);
     const before = await running(p.project, 'production');
@@ -121,23 +150,10 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
   });
 
   it('converges when slipway is killed in the middle of a deploy and run again', async () => {
-    await release('release 3');
-    const version = `sha-${git(p.dir, 'rev-parse', 'HEAD').slice(0, 12)}`;
-    const child = spawn('node', [path.join(REPO_ROOT, 'bin/slipway.js'), 'deploy', 'staging'], {
-      cwd: p.dir,
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
-    for (let i = 0; i < 400; i++) {
-      if ((await running(p.project, 'staging')).some((c) => c.version === version)) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const { version, child, exited } = await deployUntilStarted('release 3');
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('close', resolve));
-    const rerun = await runCli(['deploy', 'staging', '--json'], { cwd: p.dir, env });
-    expect(rerun.code, rerun.stderr).toBe(0);
-    const host = new URL((rerun.json as { urls: Record<string, string> }).urls['shop/api']!).hostname;
-    expect(await get(host)).toBe(`200 ${version}`);
+    await exited;
+    await rerunServes(version);
     const containers = await docker.listContainers({
       all: true,
       filters: JSON.stringify({
@@ -145,6 +161,34 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
       }),
     });
     expect(containers.map((c) => c.Labels['dev.slipway.version'])).toEqual([version]);
+  });
+
+  it('keeps one version serving when the Docker engine restarts in the middle of a deploy, and a rerun converges', async () => {
+    const production = await running(p.project, 'production');
+    const { version, exited, stderr: output } = await deployUntilStarted('release 4');
+    await restartEngine();
+    const code = await exited;
+    const stderr = output();
+    console.log(`engine restarted mid-deploy: exit ${code}, ${stderr.trim().split('\n').at(-1)}`);
+    // the deploy either lost its engine (exit 3, one line naming the engine, or the router it took down), or had
+    // switched already (exit 0)
+    if (code !== 0) {
+      expect(code, stderr).toBe(3);
+      expect(stderr).toMatch(/^error (ENGINE_UNREACHABLE|ENGINE_ERROR|ROUTER_ERROR): /m);
+    }
+    // the engine brings back what ran (restart policy); production never took part
+    await until('production answering again', 60, async () =>
+      (await get(productionHost).catch(() => '')).startsWith('200'),
+    );
+    expect(await get(productionHost)).toBe(`200 ${production[0]!.version}`);
+    await rerunServes(version);
+    const containers = await docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`dev.slipway.project=${p.project}`, 'dev.slipway.role=component'] }),
+    });
+    expect(
+      containers.map((c) => `${c.Labels['dev.slipway.env']} ${c.Labels['dev.slipway.version']} ${c.State}`).sort(),
+    ).toEqual([`production ${production[0]!.version} running`, `staging ${version} running`]);
   });
 
   it('refuses to deploy a build older than the one running, unless --force', async () => {

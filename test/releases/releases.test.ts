@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { docker, removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
-import { copyExample, git, type TempProject } from '../helpers/project.js';
+import { configureExample, copyExample, git, type TempProject } from '../helpers/project.js';
 
 const ROUTER_PORT = 18880;
 
@@ -93,6 +93,20 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
   let urls: Record<string, string> = {};
   const versions: string[] = [];
 
+  /** The id of an environment's students/db container. */
+  async function storageContainer(name: string): Promise<string> {
+    const [db] = await docker.listContainers({
+      filters: JSON.stringify({
+        label: [
+          `dev.slipway.project=${example.project}`,
+          `dev.slipway.env=${name}`,
+          'dev.slipway.component=students/db',
+        ],
+      }),
+    });
+    return db!.Id;
+  }
+
   async function change(file: string, text: string, message: string): Promise<void> {
     await appendFile(path.join(example.dir, file), text);
     git(example.dir, 'commit', '-qam', message);
@@ -102,16 +116,11 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
 
   beforeAll(async () => {
     example = await copyExample('rel');
-    const configFile = path.join(example.dir, 'slipway.config.ts');
-    const config = await readFile(configFile, 'utf8');
-    await writeFile(
-      configFile,
-      config.replace(
-        "registry: { url: '127.0.0.1:5000' },",
-        `registry: { url: '127.0.0.1:5000' },\n  router: { port: ${ROUTER_PORT}, adminPort: ${ROUTER_PORT - 6000} },\n  environments: { staging: { drainSeconds: 1, readyTimeoutSeconds: 15, check: { seconds: 2, paths: { 'students/api': ['/api/students'] } } }, production: { replicas: 2, drainSeconds: 1 } },`,
-      ),
+    await configureExample(
+      example,
+      `router: { port: ${ROUTER_PORT}, adminPort: ${ROUTER_PORT - 6000} },\n  environments: { staging: { drainSeconds: 1, readyTimeoutSeconds: 15, check: { seconds: 2, paths: { 'students/api': ['/api/students'] } } }, production: { replicas: 2, drainSeconds: 1 } },`,
+      'chore: release environments',
     );
-    git(example.dir, 'commit', '-qam', 'chore: release environments');
     const build = await runCli(['build', '--push'], { cwd: example.dir, env });
     expect(build.code, build.stderr).toBe(0);
   });
@@ -152,6 +161,37 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     git(example.dir, 'commit', '-qam', 'feat(students): new look');
     expect((await runCli(['build', '--push'], { cwd: example.dir, env })).code).toBe(0);
     expect((await runCli(['deploy', 'staging'], { cwd: example.dir, env })).code).toBe(0);
+    // a pipeline of an older commit may not promote what staging runs now
+    const productionBefore = await runningImages(example.project, 'production');
+    const older = git(example.dir, 'rev-parse', 'HEAD~1');
+    const refused = await runCli(['promote', 'staging', 'production', '--commit', older], { cwd: example.dir, env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^error COMMIT_MISMATCH: staging runs [0-9a-f]{12}, not ${older.slice(0, 12)}: nothing was promoted`,
+        'm',
+      ),
+    );
+    expect(await runningImages(example.project, 'production')).toEqual(productionBefore);
+    // the audit log keeps the refused attempt too, after every release so far
+    const auditLog = await readFile(path.join(env.SLIPWAY_STATE_DIR, 'audit', `${example.project}.jsonl`), 'utf8');
+    const entries = auditLog
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { kind: string; env: string; from: string | null; result: string; reason: string },
+      );
+    expect(entries.map((e) => `${e.kind} ${e.env} ${e.result}`).slice(-2)).toEqual([
+      'deploy staging succeeded',
+      'promote production failed',
+    ]);
+    expect(entries.at(-1)).toMatchObject({
+      from: 'staging',
+      reason: expect.stringMatching(/^staging runs .*: nothing was promoted$/),
+    });
+    const database = await storageContainer('production');
+    const execsBefore = (await docker.getContainer(database).inspect()).ExecIDs ?? [];
     const since = (Date.now() / 1000).toFixed(3);
     const { value: promoted, traffic } = await underLoad(
       [
@@ -159,7 +199,11 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
         `${urls['students/api']}/api/students`,
         `${urls['students/web']}/style.css`,
       ],
-      () => runCli(['promote', 'staging', 'production', '--json'], { cwd: example.dir, env }),
+      () =>
+        runCli(['promote', 'staging', 'production', '--commit', git(example.dir, 'rev-parse', 'HEAD'), '--json'], {
+          cwd: example.dir,
+          env,
+        }),
     );
     expect(promoted.code, promoted.stderr).toBe(0);
     expect(traffic.failed.slice(0, 5)).toEqual([]);
@@ -173,6 +217,10 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
       .getContainer(`slipway-router-${ROUTER_PORT}`)
       .logs({ stdout: true, stderr: true, since: Number(since) });
     expect(routerLog.toString('utf8').match(/autosaved config/g)).toHaveLength(1);
+    // the unchanged database, migrated by the first promote, was neither probed nor migrated again with execs
+    expect(await storageContainer('production')).toBe(database);
+    const execsAfter = (await docker.getContainer(database).inspect()).ExecIDs ?? [];
+    expect(execsAfter.filter((id) => !execsBefore.includes(id))).toEqual([]);
   });
 
   it('rolls a release whose back never gets ready back by itself, with zero failed requests', async () => {
@@ -192,7 +240,7 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     expect(await runningImages(example.project, 'staging')).toEqual(before);
   });
 
-  it('sends traffic back to the previous release when the post-switch check sees errors', async () => {
+  it('refuses a release whose new back fails its warm-up requests, before the switch', async () => {
     // undo the crashing release, then ship a bug that only real requests see (health still answers 200)
     const server = path.join(example.dir, 'students/api/src/server.js');
     await writeFile(server, (await readFile(server, 'utf8')).replace('\nprocess.exit(3);\n', '\n'));
@@ -200,6 +248,38 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     const original = await readFile(students, 'utf8');
     await writeFile(students, original.replaceAll('FROM students ORDER BY', 'FROM students_typo ORDER BY'));
     git(example.dir, 'commit', '-qam', 'fix(students): a bug only requests see');
+    expect((await runCli(['build', '--push'], { cwd: example.dir, env })).code).toBe(0);
+    const before = await runningImages(example.project, 'staging');
+    const stagingApi = urls['students/api']!.replace('--production', '--staging');
+    const since = (Date.now() / 1000).toFixed(3);
+    const { value: deployed, traffic } = await underLoad([`${stagingApi}/api/students`], () =>
+      runCli(['deploy', 'staging'], { cwd: example.dir, env }),
+    );
+    expect(deployed.code).toBe(1);
+    // staging warms up 100 GETs per path: /healthz (fine) and the check's /api/students (all 500)
+    expect(deployed.stderr).toMatch(
+      /^error ENV_FAILED: deploy to staging rolled back: students\/api: 100 of 200 warm-up requests to the new containers failed before the switch/m,
+    );
+    expect(deployed.stderr).toContain('students/api | /api/students answered 500');
+    expect(traffic.failed.slice(0, 5)).toEqual([]);
+    expect(traffic.ok).toBeGreaterThan(10);
+    expect(await runningImages(example.project, 'staging')).toEqual(before);
+    // users never saw the new back: the router was not changed
+    const routerLog = await docker
+      .getContainer(`slipway-router-${ROUTER_PORT}`)
+      .logs({ stdout: true, stderr: true, since: Number(since) });
+    expect(routerLog.toString('utf8')).not.toContain('autosaved config');
+  });
+
+  it('sends traffic back to the previous release when the post-switch check sees errors', async () => {
+    // the same bug, with staging's warm-up turned off: the check after the switch is what catches it
+    const configFile = path.join(example.dir, 'slipway.config.ts');
+    const config = await readFile(configFile, 'utf8');
+    await writeFile(
+      configFile,
+      config.replace('staging: { drainSeconds: 1,', 'staging: { warmUpRequests: 0, drainSeconds: 1,'),
+    );
+    git(example.dir, 'commit', '-qam', 'chore: no warm-up on staging');
     expect((await runCli(['build', '--push'], { cwd: example.dir, env })).code).toBe(0);
     const before = await runningImages(example.project, 'staging');
     const deployed = await runCli(['deploy', 'staging'], { cwd: example.dir, env });
@@ -214,6 +294,8 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
   });
 
   it('keeps the previous version serving when a storage migration fails', async () => {
+    const configFile = path.join(example.dir, 'slipway.config.ts');
+    await writeFile(configFile, (await readFile(configFile, 'utf8')).replace('warmUpRequests: 0, ', ''));
     const students = path.join(example.dir, 'students/api/src/students.js');
     await writeFile(
       students,
@@ -238,16 +320,8 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
       await new Promise((r) => setTimeout(r, 200));
     expect((await get(`${stagingApi}/api/students`)).status).toBe(200);
     // the failed migration's transaction left nothing behind: the column it added does not exist
-    const [db] = await docker.listContainers({
-      filters: JSON.stringify({
-        label: [
-          `dev.slipway.project=${example.project}`,
-          'dev.slipway.env=staging',
-          'dev.slipway.component=students/db',
-        ],
-      }),
-    });
-    const exec = await docker.getContainer(db!.Id).exec({
+    const db = await storageContainer('staging');
+    const exec = await docker.getContainer(db).exec({
       Cmd: [
         'psql',
         '-U',

@@ -43,6 +43,8 @@ const LABEL_RAW = 'dev.slipway.bench-raw';
 const PG_DATA = '/var/lib/postgresql/data';
 const QUIET_LOAD = 1.5;
 const SECTION = 'zero-downtime';
+// the paths users hit, declared to the post-switch check (and so warmed up on the new replicas before the switch)
+const CHECK_PATHS = ", check: { paths: { 'students/api': ['/api/students'], 'students/web': ['/api/students'] } }";
 
 const { values: flags } = parseArgs({
   options: {
@@ -57,6 +59,13 @@ const { values: flags } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     // keeps the temp repo, the k6 output and the images (environments, naive containers and the router always go)
     keep: { type: 'boolean', default: false },
+    // only slipway's scenario, nothing written (for trying a change out)
+    'slipway-only': { type: 'boolean', default: false },
+    // with --slipway-only: that many releases under load, taking turns between `rollback production` (to release
+    // 1) and `promote staging production` (to release 2); `--router-only` replaces each release by one router
+    // config change that touches no route of production (what the router's reload alone costs)
+    rounds: { type: 'string', default: '1' },
+    'router-only': { type: 'boolean', default: false },
   },
 });
 const RATE = Number(flags.rate);
@@ -230,7 +239,7 @@ async function makeRepo() {
     .replace(
       /^(\s*)(registry: .*)$/m,
       `$1$2\n$1router: { port: ${ROUTER_PORT}, adminPort: ${ADMIN_PORT} },` +
-        '\n$1environments: { staging: {}, production: { replicas: 2 } },',
+        `\n$1environments: { staging: {}, production: { replicas: 2${CHECK_PATHS} } },`,
     );
   if (!edited.includes(`project: '${project}'`) || !edited.includes('environments: {'))
     throw new Error(`could not set the project, router and environments in ${configFile}`);
@@ -580,6 +589,68 @@ async function routerEvents(since, until, releaseStart) {
   };
 }
 
+/**
+ * The engine's own account of the window: container events (create, start, update, kill, die, destroy...) of the
+ * bench's project, with their times, to line the slow seconds up with what the engine was doing.
+ */
+async function engineEvents(since, until) {
+  const window = ['events', '--since', (since / 1000).toFixed(3), '--until', (until / 1000).toFixed(3)];
+  const format = ['--format', '{{json .}}'];
+  const out = await run(DOCKER, [
+    ...window,
+    ...['--filter', 'type=container', '--filter', `label=${LABEL_PROJECT}=${project}`],
+    ...format,
+  ]);
+  // image events (a pull, a tag) carry no label filter: the project's repositories name them
+  const images = await run(DOCKER, [...window, '--filter', 'type=image', ...format]);
+  const events = [];
+  for (const line of [...lines(out.stdout), ...lines(images.stdout).filter((l) => l.includes(project))]) {
+    let e;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const name = e.Actor?.Attributes?.name ?? e.id?.slice(0, 12);
+    const action = String(e.Action ?? e.status ?? '').split(':')[0];
+    // exec_create/exec_start/exec_die are the migrations' and probes' execs: counted, not listed
+    events.push({ at: Number(e.timeNano) / 1e6, what: `${action} ${name.replace(`slipway.${project}.`, '')}` });
+  }
+  return events;
+}
+
+/**
+ * The release second by second: requests, p99 and max of each second from the release start, how many took
+ * more than twice the steady p99, and what slipway, the router and the engine did in that second.
+ */
+function timeline(r, progress) {
+  const bound = 2 * r.steady.p99;
+  const rows = [];
+  const events = [
+    ...progress.map((p) => ({ at: p.at, what: `slipway: ${p.line.trim()}` })),
+    ...r.router.changes.map((at) => ({ at, what: 'router: config change applied' })),
+    ...r.engine.map((e) => ({ at: e.at, what: `engine: ${e.what}` })),
+  ].filter((e) => e.at >= r.releaseStart && e.at <= r.releaseEnd);
+  for (let from = r.releaseStart; from <= r.releaseEnd; from += 1000) {
+    const to = Math.min(from + 1000, r.releaseEnd + 1);
+    const inside = r.samples.filter((x) => x.at >= from && x.at < to);
+    const stats = windowStats(inside);
+    const slow = inside.filter((x) => x.ok && x.ms > bound).length;
+    const what = events.filter((e) => e.at >= from && e.at < to);
+    const execs = what.filter((e) => /engine: exec_/.test(e.what)).length;
+    const listed = what.filter((e) => !/engine: exec_/.test(e.what)).map((e) => e.what);
+    rows.push([
+      `+${((from - r.releaseStart) / 1000).toFixed(0)} s`,
+      String(stats.requests),
+      msText(stats.p99),
+      msText(stats.max),
+      String(slow),
+      [...listed, ...(execs ? [`${execs} exec event(s)`] : [])].join('; ') || '–',
+    ]);
+  }
+  return table(['second', 'requests', 'p99', 'max', `> ${msText(bound)}`, 'what happened'], rows);
+}
+
 async function scenario(name, targets, release, withRouter) {
   const quiet = await waitForQuiet(name);
   const outFile = path.join(workDir, `k6-${name}.json`);
@@ -643,6 +714,7 @@ async function scenario(name, targets, release, withRouter) {
     firstRequestAfterMs: first - k6Started,
     failures: failureGroups(samples, details, releaseStart),
     router: withRouter ? await routerEvents(k6Started, Date.now(), releaseStart) : { groups: [], changes: [] },
+    engine: await engineEvents(releaseStart, releaseEnd + 1000),
     samples,
   };
 }
@@ -881,6 +953,68 @@ async function preflight() {
     if (!(await portIsFree(port))) throw new Error(`127.0.0.1:${port} is taken: the bench needs it`);
 }
 
+/** The 2 s around the router's config change, by 100 ms and target: p99 and max of requests sent then. */
+function zoom(r) {
+  const change = r.router.changes.find((t) => t >= r.releaseStart - 100) ?? r.releaseStart;
+  const rows = [];
+  for (let from = change - 1000; from < change + 1000; from += 100) {
+    const cells = [`${from - change >= 0 ? '+' : ''}${from - change} ms`];
+    for (const target of ['students/web', 'students/api']) {
+      const stats = windowStats(r.samples.filter((x) => x.target === target && x.at >= from && x.at < from + 100));
+      cells.push(`${stats.requests}: ${msText(stats.p99)} / ${msText(stats.max)}`);
+    }
+    rows.push(cells);
+  }
+  return table(['from the router change', 'students/web: n, p99 / max', 'students/api: n, p99 / max'], rows);
+}
+
+/** `--slipway-only`: rounds of slipway's scenario alone, printed, nothing written. */
+async function trialRounds(setup) {
+  const targets = [
+    { name: 'students/web', url: `${setup.urls['students/web']}/api/students` },
+    { name: 'students/api', url: `${setup.urls['students/api']}/api/students` },
+  ];
+  const results = [];
+  for (let i = 0; i < Number(flags.rounds); i++) {
+    let promoted;
+    let progress = [];
+    let label;
+    const run = await scenario(
+      `round ${i + 1}`,
+      targets,
+      async () => {
+        if (flags['router-only']) {
+          label = 'one router config change (no production route)';
+          const { createRouter } = await import(path.join(ROOT, 'dist', 'engines', 'docker', 'router.js'));
+          const router = createRouter({ port: ROUTER_PORT, adminPort: ADMIN_PORT });
+          const id = `bench.${project}.dummy`;
+          await router.applyRoutes({
+            upsert: [{ id, hosts: [`dummy-${i}.${project}.localhost`], upstreams: ['127.0.0.1:9'] }],
+          });
+          return;
+        }
+        if (i % 2 === 0) {
+          label = '`slipway promote staging production`';
+          promoted = await promote(setup);
+          progress = promoted.progress;
+        } else {
+          label = '`slipway rollback production`';
+          const result = await slipway(['rollback', 'production', '--json'], { timestamps: true });
+          if (result.code !== 0) failures.push(`rollback exited ${result.code}: ${lastLines(result.stderr, 8)}`);
+          progress = result.timed;
+        }
+      },
+      true,
+    );
+    results.push({ ...run, label: `${i + 1}: ${label}` });
+    process.stdout.write(`\n${resultsTable([results.at(-1)])}\n\n${scenarioNotes(run).join('\n')}\n`);
+    process.stdout.write(`\n${timeline(run, progress)}\n\n${zoom(run)}\n`);
+  }
+  if (results.length > 1) process.stdout.write(`\nall rounds:\n\n${resultsTable(results)}\n`);
+  for (const f of failures) log(`FAILED: ${f}`);
+  return failures.length ? 1 : 0;
+}
+
 async function main() {
   await preflight();
   const started = Date.now();
@@ -888,10 +1022,11 @@ async function main() {
   log('set-up: the example app, staging and production (release 1), then release 2 on staging');
   const setup = await setUp();
   log('set-up: the naive containers (release 1: students db, api, web)');
-  const naiveSetup = await naiveSetUp(setup);
+  const naiveSetup = flags['slipway-only'] ? undefined : await naiveSetUp(setup);
 
   const results = [];
   let promoted;
+  if (flags['slipway-only']) return trialRounds(setup);
   const slipwayRun = await scenario(
     'slipway',
     [
@@ -923,6 +1058,7 @@ async function main() {
   const promoteSteps = (promoted?.progress ?? [])
     .filter((p) => p.line.trim())
     .map((p) => `+${((p.at - slipwayRun.releaseStart) / 1000).toFixed(1)} s \`${p.line.trim()}\``);
+  const secondBySecond = timeline(slipwayRun, promoted?.progress ?? []);
   const section = [
     `## ${SECTION}`,
     '',
@@ -930,8 +1066,8 @@ async function main() {
       `RAM, Linux ${host.kernel}, Node ${host.node}, Docker engine ${host.engine}, k6 ${host.k6}.`,
     '',
     'Method: the example app (`examples/scolarite`) in a temp git repo with its own project name and router on ' +
-      `127.0.0.1:${ROUTER_PORT}, \`environments: { staging: {}, production: { replicas: 2 } }\` (defaults: ` +
-      'post-switch check 3 s, drain 5 s). ' +
+      `127.0.0.1:${ROUTER_PORT}, \`environments: { staging: {}, production: { replicas: 2${CHECK_PATHS} } }\` ` +
+      '(defaults: warm-up 100 GETs per check path and new replica, post-switch check 3 s, drain 5 s). ' +
       'Set-up: `slipway build --push`, `deploy staging`, `promote staging production` (release 1); then a comment ' +
       'appended to `students/api/src/server.js` and to `students/web/public/style.css`, committed, `build --push`, ' +
       '`deploy staging` (release 2: a new back and a new front). ' +
@@ -968,11 +1104,17 @@ async function main() {
       `\`deploy staging\` ${seconds(setup.times.staging2)}. Total bench time: ${seconds(Date.now() - started)}.`,
     '- k6, the router, the replicas, the database and the new containers starting share the same 2 cores: the ' +
       'latency during a release includes that CPU contention, not only the switch.',
+    '',
+    `slipway's release second by second (requests by send time; “engine” lines are the container events of ` +
+      'the project, from `docker events`):',
+    '',
+    secondBySecond,
     ...(failures.length ? ['', '**Correctness failures:**', '', ...failures.map((f) => `- ${f}`)] : []),
   ].join('\n');
 
   process.stdout.write(`\n${resultsTable(results)}\n\n`);
   process.stdout.write(`${results.flatMap((r) => scenarioNotes(r)).join('\n')}\n`);
+  process.stdout.write(`\nslipway's release second by second:\n\n${secondBySecond}\n`);
   if (!flags['no-write']) {
     await writeSection(section);
     log(`wrote the "## ${SECTION}" section of ${path.relative(process.cwd(), RESULTS) || RESULTS}`);

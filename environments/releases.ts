@@ -542,12 +542,15 @@ export async function rollback(context: ReleaseContext, name: string, to: string
       ? releases.find((r) => r.version === to || r.id === to)
       : releases.find((r, i) => i > 0 && r.version !== releases[0]!.version);
     if (!target) {
-      throw new SlipwayError(
-        'ENV_NOT_FOUND',
-        to ? `no kept release ${to} of ${name}` : `${name} has no earlier release to go back to`,
-        {
-          fix: `see \`slipway history ${name}\` for the releases kept`,
-        },
+      const attempt = { env: name, kind: 'rollback' as const, from: to ?? null, commit: null, images: {} };
+      return auditFailure(
+        context,
+        attempt,
+        new SlipwayError(
+          'ENV_NOT_FOUND',
+          to ? `no kept release ${to} of ${name}` : `${name} has no earlier release to go back to`,
+          { fix: `see \`slipway history ${name}\` for the releases kept` },
+        ),
       );
     }
     return rollout(

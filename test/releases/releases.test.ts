@@ -87,6 +87,14 @@ async function runningImages(project: string, env: string): Promise<Record<strin
   return Object.fromEntries(list.map((c) => [c.Labels['dev.slipway.component']!, c.Labels['dev.slipway.image']!]));
 }
 
+interface AuditEntry {
+  kind: string;
+  env: string;
+  from: string | null;
+  result: string;
+  reason: string;
+}
+
 describe.runIf(await shouldRunEngineTests())('release environments: deploy, promote, rollback, history', () => {
   let example: TempProject;
   const env = { SLIPWAY_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'slipway-state-')) };
@@ -112,6 +120,19 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     git(example.dir, 'commit', '-qam', message);
     const build = await runCli(['build', '--push'], { cwd: example.dir, env });
     expect(build.code, build.stderr).toBe(0);
+  }
+
+  /** The audit log's entries, oldest first. */
+  async function audited(): Promise<AuditEntry[]> {
+    const log = await readFile(path.join(env.SLIPWAY_STATE_DIR, 'audit', `${example.project}.jsonl`), 'utf8');
+    return log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEntry);
+  }
+
+  async function lastAudited(): Promise<AuditEntry | undefined> {
+    return (await audited()).at(-1);
   }
 
   beforeAll(async () => {
@@ -174,14 +195,7 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     );
     expect(await runningImages(example.project, 'production')).toEqual(productionBefore);
     // the audit log keeps the refused attempt too, after every release so far
-    const auditLog = await readFile(path.join(env.SLIPWAY_STATE_DIR, 'audit', `${example.project}.jsonl`), 'utf8');
-    const entries = auditLog
-      .trim()
-      .split('\n')
-      .map(
-        (line) =>
-          JSON.parse(line) as { kind: string; env: string; from: string | null; result: string; reason: string },
-      );
+    const entries = await audited();
     expect(entries.map((e) => `${e.kind} ${e.env} ${e.result}`).slice(-2)).toEqual([
       'deploy staging succeeded',
       'promote production failed',
@@ -346,6 +360,10 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
   });
 
   it('rolls back with --to a previous version, and lists the history', async () => {
+    const unknown = await runCli(['rollback', 'production', '--to', 'sha-000000000000'], { cwd: example.dir, env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error ENV_NOT_FOUND: no kept release sha-000000000000 of production \(fix: /m);
+    expect(await lastAudited()).toMatchObject({ kind: 'rollback', env: 'production', result: 'failed' });
     const back = await runCli(['rollback', 'production', '--to', versions[0]!, '--json'], { cwd: example.dir, env });
     expect(back.code, back.stderr).toBe(0);
     expect((back.json as { version: string }).version).toBe(versions[0]);

@@ -10,6 +10,7 @@ import type { ResolvedConfig, ResolvedReleaseEnvironment } from '../config/resol
 import { imageRepositoryIn } from '../config/resolve.js';
 import { SlipwayError, isSlipwayError } from '../core/errors.js';
 import { run } from '../core/exec.js';
+import { getWithHost } from '../core/http-get.js';
 import { closest } from '../core/suggest.js';
 import type { BuildManifest } from '../image-builder/manifest.js';
 import { readBuildManifest } from '../image-builder/manifest.js';
@@ -308,20 +309,11 @@ async function postSwitchCheck(
   return { ok: true };
 }
 
-/** A GET with the preview Host header (fetch cannot set Host); 'ok' for 2xx/3xx, else what went wrong. */
+/** A GET through the router with the preview Host header: 'ok' for 2xx/3xx, else what went wrong. */
 async function httpGet(address: string, port: number, host: string, path: string): Promise<string> {
-  const http = await import('node:http');
-  return new Promise((resolve) => {
-    const request = http.get(
-      { host: address, port, path, headers: { Host: host }, agent: false, timeout: 5000 },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode! < 400 ? 'ok' : `HTTP ${response.statusCode}`));
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('no answer in 5 s')));
-    request.on('error', (error) => resolve(error.message));
-  });
+  const answer = await getWithHost({ address, port, host, path });
+  if ('error' in answer) return answer.error;
+  return answer.status < 400 ? 'ok' : `HTTP ${answer.status}`;
 }
 
 function locked<T>(context: ReleaseContext, name: string, command: string, action: () => Promise<T>): Promise<T> {

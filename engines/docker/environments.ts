@@ -3,6 +3,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { SlipwayError } from '../../core/errors.js';
+import { getWithHost } from '../../core/http-get.js';
 import type {
   EnvironmentEngine,
   EnvironmentState,
@@ -189,20 +190,11 @@ export async function warmUpReplica(
 ): Promise<string[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: WARM_UP_CONCURRENCY });
   const failures: string[] = [];
-  const get = (path: string) =>
-    new Promise<string | undefined>((resolve) => {
-      const request = http.get(
-        { host: address, port: c.port, path, agent, headers: { Host: c.hostname }, timeout: 5000 },
-        (response) => {
-          response.resume();
-          response.on('end', () =>
-            resolve(response.statusCode! >= 500 ? `${path} answered ${response.statusCode}` : undefined),
-          );
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error('no answer in 5 s')));
-      request.on('error', (error) => resolve(`${path}: ${error.message}`));
-    });
+  const get = async (path: string): Promise<string | undefined> => {
+    const answer = await getWithHost({ address, port: c.port, host: c.hostname, path, agent });
+    if ('error' in answer) return `${path}: ${answer.error}`;
+    return answer.status >= 500 ? `${path} answered ${answer.status}` : undefined;
+  };
   try {
     for (const path of paths) {
       let left = requests;

@@ -232,14 +232,16 @@ describe.runIf(await shouldRunClusterTests())('the CI Kubernetes cluster', () =>
     await until('the Service answering 200 on its ClusterIP', 30, async () =>
       (await get(`http://${clusterIp}/`).catch(() => undefined))?.status === 200 ? true : undefined,
     );
-    // kube-proxy's rules balance over both pods: a few requests reach each of them
+    // kube-proxy's rules balance over both pods. Its first sync may carry one endpoint only (the EndpointSlice gets
+    // the second pod a moment later, and kube-proxy batches syncs), so requests go on until both pods have answered
     const hosts = new Set<string>();
-    for (let i = 0; i < 20; i++) {
-      const { status, body } = await until('HTTP on the ClusterIP', 30, () => get(`http://${clusterIp}/`));
+    await until('both pods answering on the ClusterIP', 30, async () => {
+      const { status, body } = await get(`http://${clusterIp}/`);
       expect(status).toBe(200);
       expect(body).toMatch(/^hello from hello-/);
       hosts.add(body);
-    }
+      return hosts.size === 2 ? true : undefined;
+    });
     expect(hosts.size).toBe(2);
   });
 

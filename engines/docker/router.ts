@@ -612,6 +612,21 @@ export function createRouter(options: RouterOptions = {}): Router {
     } catch (error) {
       // the engine itself going away (a restart) takes the router with it: say so, not "the router is broken"
       await engine('GET', '/_ping');
+      // an engine shutting down still answers while it stops containers, the router first among them
+      const state = await inspect().catch(() => undefined);
+      if (!state || !state.State.Running) {
+        const what = state
+          ? `is ${state.State.Status} (exit code ${state.State.ExitCode}${state.State.FinishedAt ? ` at ${state.State.FinishedAt}` : ''})`
+          : 'is gone';
+        throw new SlipwayError(
+          'ROUTER_ERROR',
+          `the router container ${name} ${what}, so its admin API does not answer`,
+          {
+            fix: `run the command again: it starts the router (routes are kept); an engine restarting stops it too, and \`docker logs ${name}\` says why it stopped`,
+            cause: error,
+          },
+        );
+      }
       throw new SlipwayError('ROUTER_ERROR', `the router's admin API on ${admin} is not answering`, {
         fix: `run \`docker logs ${name}\` to see why; removing the container lets slipway re-create it (routes are kept)`,
         cause: error,

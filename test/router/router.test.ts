@@ -308,6 +308,28 @@ describe.runIf(inCi || (await engineAvailable()))('the preview router on the rea
     expect(await get(hostA)).toEqual({ status: 200, body: 'a' });
   });
 
+  it('says the router container stopped, and how to bring it back, when it is not running', async () => {
+    const before = await router.listRoutes();
+    // given the router container stopped (as an engine shutting down stops it, while still answering)
+    await docker.getContainer(`${RUN}-router`).stop({ t: 5 });
+    // when slipway talks to it, then the error names the container's state and the fix
+    const failure = await router.listRoutes().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isSlipwayError(failure) && failure.code).toBe('ROUTER_ERROR');
+    expect((failure as Error).message).toMatch(
+      new RegExp(
+        `^the router container ${RUN}-router is exited \\(exit code \\d+ at .+\\), so its admin API does not answer$`,
+      ),
+    );
+    expect(isSlipwayError(failure) && failure.fix).toMatch(/^run the command again: it starts the router/);
+    // and running again (ensure) brings it back with its routes
+    await router.ensure();
+    expect(await router.listRoutes()).toEqual(before);
+    expect(await get(hostA)).toEqual({ status: 200, body: 'a' });
+  });
+
   it('re-creates the container when its options change, and runs a configured image without building', async () => {
     // given the running router and its routes
     const before = await router.listRoutes();

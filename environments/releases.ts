@@ -217,7 +217,42 @@ async function rollout(
   const done: ReleaseRecord = several ? { ...record, clusters: outcomes } : record;
   for (const engine of engines) await engine.recordRelease(done, plan.components[0]!.image, settings.keep);
   await audit(context, done);
+  const untagged = await tagReleased(context, name, done.images);
+  if (untagged.length > 0) {
+    const rerun = {
+      promote: `slipway promote ${from ?? '<from>'} ${name}`,
+      deploy: `slipway deploy ${name}`,
+      rollback: `slipway rollback ${name} --to ${done.version}`,
+    }[kind];
+    context.progress(
+      `warning: ${name} is released, but its \`${name}\` tags were not all moved (${untagged.join('; ')}): rerun \`${rerun}\` (it changes nothing else) or they move with the next release`,
+    );
+  }
   return { plan, record: done };
+}
+
+/**
+ * Once a release stands (deploy, promote and rollback alike), the `<env>` tag of each of its images' repositories
+ * names the digest the environment runs; a release that failed or went back leaves the tags as they were, so they
+ * never name digests that do not run. The environment is released already: failures are returned, not thrown.
+ */
+async function tagReleased(context: ReleaseContext, name: string, images: Record<string, string>): Promise<string[]> {
+  const clientFor = registryClients(context);
+  const failures: string[] = [];
+  for (const [id, image] of Object.entries(images)) {
+    if (!image.includes('@sha256:')) continue;
+    const [repository, digest] = image.split('@') as [string, string];
+    const { host, name: repositoryName } = splitRepository(repository);
+    try {
+      const client = clientFor(host);
+      const manifest = await client.getManifest(repositoryName, digest);
+      if (!manifest) throw new Error(`${digest.slice(0, 19)} is not in ${repository}`);
+      await client.putManifest(repositoryName, name, manifest);
+    } catch (error) {
+      failures.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return failures;
 }
 
 /** ` on <failed> (<done> keep the new version; <skipped> stay on the previous one)`. */
@@ -430,8 +465,8 @@ async function readImages(
 
 /**
  * Copies each image to where environment `name` keeps its images (blobs mounted within a registry, transferred
- * across registries, the manifest stored by digest: the digest stays the same), then tags every one `name`, the
- * tags last. Returns the images the environment runs. A failure leaves the environment unchanged; `rerun` is the
+ * across registries, the manifest stored by digest: the digest stays the same). Returns the images the environment
+ * will run; its tags move only once the release stands. A failure leaves the environment unchanged; `rerun` is the
  * command that converges.
  */
 async function copyImages(
@@ -460,16 +495,15 @@ async function copyImages(
     }
     result[copy.id] = `${destination}@${copy.manifest.digest}`;
   }
-  // the tags last, once every digest is in place
-  for (const copy of copies) await copy.to.client.putManifest(copy.to.name, name, copy.manifest);
   return result;
 }
 
 /**
  * Promotes exactly the images `from` runs, never rebuilt. Every manifest is read first; when `to` keeps its images in
  * another repository or registry, each one is copied there (blobs mounted within a registry, transferred across
- * registries, the manifest stored by digest, so the digest stays the same); then the `to` tags are written, and only
- * then does `to` roll out. A registry failure before that leaves `to` as it was; a rerun skips what was copied.
+ * registries, the manifest stored by digest, so the digest stays the same), and only then does `to` roll out; its
+ * `to` tags move once the release stands. A registry failure before that leaves `to` as it was; a rerun skips what
+ * was copied.
  */
 export async function promote(
   context: ReleaseContext,

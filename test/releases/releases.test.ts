@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { docker, removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
+import { docker, registryDigest, removeProjectImages, shouldRunEngineTests } from '../helpers/engine.js';
 import { configureExample, copyExample, git, type TempProject } from '../helpers/project.js';
 
 const ROUTER_PORT = 18880;
@@ -87,6 +87,27 @@ async function runningImages(project: string, env: string): Promise<Record<strin
   return Object.fromEntries(list.map((c) => [c.Labels['dev.slipway.component']!, c.Labels['dev.slipway.image']!]));
 }
 
+/** Per component of the environment: the digest it runs, and the one its repository's `<env>` tag names. */
+async function envTags(project: string, env: string): Promise<Record<string, { runs: string; tagged?: string }>> {
+  const running = Object.entries(await runningImages(project, env));
+  return Object.fromEntries(
+    await Promise.all(
+      running.map(async ([id, image]) => {
+        const [repository, digest] = image.split('@') as [string, string];
+        const tagged = await registryDigest(repository.slice(repository.indexOf('/') + 1), env);
+        return [id, { runs: digest, tagged }] as const;
+      }),
+    ),
+  );
+}
+
+/** The `<env>` tags name exactly what the environment runs. */
+async function expectTagsOnRunning(project: string, env: string): Promise<void> {
+  const tags = await envTags(project, env);
+  expect(Object.keys(tags).length).toBeGreaterThan(0);
+  for (const [id, { runs, tagged }] of Object.entries(tags)) expect(tagged, `${env} tag of ${id}`).toBe(runs);
+}
+
 interface AuditEntry {
   kind: string;
   env: string;
@@ -100,6 +121,7 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
   const env = { SLIPWAY_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'slipway-state-')) };
   let urls: Record<string, string> = {};
   const versions: string[] = [];
+  let release2Tags: Record<string, { runs: string; tagged?: string }> = {};
 
   /** The id of an environment's students/db container. */
   async function storageContainer(name: string): Promise<string> {
@@ -174,6 +196,9 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     });
     expect(replicas).toHaveLength(2);
     expect((await get(`${urls['students/web']}/api/students`)).status).toBe(200);
+    // each environment's tags name the digests it runs
+    await expectTagsOnRunning(example.project, 'staging');
+    await expectTagsOnRunning(example.project, 'production');
   });
 
   it('promotes a new back and front under load with zero failed requests and equal digests', async () => {
@@ -226,6 +251,8 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     expect(versions[1]).not.toBe(versions[0]);
     expect(await runningImages(example.project, 'production')).toEqual(await runningImages(example.project, 'staging'));
     expect((await get(`${urls['students/web']}/style.css`)).text).toContain('release 2');
+    await expectTagsOnRunning(example.project, 'production');
+    release2Tags = await envTags(example.project, 'production');
     // the new back and front switch together: one router config change (each one closes Caddy's idle connections)
     const routerLog = await docker
       .getContainer(`slipway-router-${ROUTER_PORT}`)
@@ -252,6 +279,8 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     );
     expect(traffic.failed.slice(0, 5)).toEqual([]);
     expect(await runningImages(example.project, 'staging')).toEqual(before);
+    // the release went back: the staging tags still name what runs, not the broken build
+    await expectTagsOnRunning(example.project, 'staging');
   });
 
   it('refuses a release whose new back fails its warm-up requests, before the switch', async () => {
@@ -368,6 +397,10 @@ describe.runIf(await shouldRunEngineTests())('release environments: deploy, prom
     expect(back.code, back.stderr).toBe(0);
     expect((back.json as { version: string }).version).toBe(versions[0]);
     expect((await get(`${urls['students/web']}/style.css`)).text).not.toContain('release 2');
+    // the production tags moved back with it
+    const tags = await envTags(example.project, 'production');
+    await expectTagsOnRunning(example.project, 'production');
+    expect(tags['students/api']!.runs).not.toBe(release2Tags['students/api']!.runs);
     const history = await runCli(['history', 'production', '--json'], { cwd: example.dir, env });
     const releases = (history.json as { releases: { kind: string; version: string; result: string }[] }).releases;
     expect(releases.map((r) => [r.kind, r.version, r.result])).toEqual([

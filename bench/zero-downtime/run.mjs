@@ -66,6 +66,14 @@ const { values: flags } = parseArgs({
     // config change that touches no route of production (what the router's reload alone costs)
     rounds: { type: 'string', default: '1' },
     'router-only': { type: 'boolean', default: false },
+    // with --slipway-only: each round is the engine work of a release alone (see engineWorkAlone), nothing switched
+    'engine-only': { type: 'boolean', default: false },
+    // with --slipway-only: each round's "release" is 8 s of nothing (the control: what the load shows unprovoked)
+    idle: { type: 'boolean', default: false },
+    // with --idle: a child process meanwhile fills that many MiB of fresh memory (what a process start does, larger)
+    'touch-mb': { type: 'string', default: '0' },
+    // with --idle: a child process meanwhile keeps one CPU busy that many ms, touching no new memory
+    'burn-ms': { type: 'string', default: '0' },
   },
 });
 const RATE = Number(flags.rate);
@@ -160,10 +168,10 @@ function lines(text) {
 }
 
 /** One GET through node:http (fetch cannot set Host), on a new connection. */
-function get({ port, path: urlPath, host, timeoutMs = 5000 }) {
+function get({ port, path: urlPath, host, address = '127.0.0.1', timeoutMs = 5000 }) {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: '127.0.0.1', port, path: urlPath, agent: false, timeout: timeoutMs, headers: host ? { host } : {} },
+      { host: address, port, path: urlPath, agent: false, timeout: timeoutMs, headers: host ? { host } : {} },
       (response) => {
         const chunks = [];
         response.on('data', (chunk) => chunks.push(chunk));
@@ -627,7 +635,7 @@ function timeline(r, progress) {
   const bound = 2 * r.steady.p99;
   const rows = [];
   const events = [
-    ...progress.map((p) => ({ at: p.at, what: `slipway: ${p.line.trim()}` })),
+    ...progress.map((p) => ({ at: p.at, what: `${p.who ?? 'slipway'}: ${p.line.trim()}` })),
     ...r.router.changes.map((at) => ({ at, what: 'router: config change applied' })),
     ...r.engine.map((e) => ({ at: e.at, what: `engine: ${e.what}` })),
   ].filter((e) => e.at >= r.releaseStart && e.at <= r.releaseEnd);
@@ -751,6 +759,61 @@ async function naiveAfterCheck() {
     failures.push(`after the naive swap style.css (${page.status}) is not release 2's`);
   const api = await get({ port: NAIVE_API_PORT, path: '/api/students' }).catch((e) => ({ status: e.message }));
   if (api.status !== 200) failures.push(`after the naive swap the back's /api/students answered ${api.status}`);
+}
+
+// --- the engine's work alone: the floor of any release on this host ---------------------------------------------------
+
+const FLOOR_LABEL = 'dev.slipway.bench-floor';
+const APP_PORT = 8080;
+
+/**
+ * What any release of a new back and front with 2 replicas each asks of the engine, and nothing else: beside
+ * production (same images, variables and network as its replicas, CPU weight 2 as slipway's new containers get,
+ * no network alias, so nothing routes to them), 4 containers are created and started one by one, each until its
+ * `/healthz` answers on its own address; 3 s later (about what slipway's post-switch check takes) they are stopped
+ * and removed one by one, as slipway stops the old ones. No router change, no warm-up, no slipway process: if the
+ * load's p99 moves here, no release strategy that goes through the engine avoids that part.
+ */
+async function engineWorkAlone() {
+  const production = await environmentContainers('production');
+  const started = [];
+  const steps = [];
+  const step = (line) => steps.push({ at: Date.now(), line, who: 'bench' });
+  try {
+    for (const id of ['students/api', 'students/web']) {
+      const model = production[id]?.containers[0];
+      if (!model) throw new Error(`engine work alone: production has no ${id} container`);
+      const network = Object.keys(model.NetworkSettings.Networks)[0];
+      for (let replica = 1; replica <= 2; replica++) {
+        const name = `${project}-floor-${id.replace('/', '-')}-${replica}`;
+        const args = ['run', '-d', '--name', name, '--network', network, '--cpu-shares', '2'];
+        args.push('--label', `${LABEL_PROJECT}=${project}`, '--label', `${FLOOR_LABEL}=1`);
+        for (const variable of model.Config.Env) args.push('-e', variable);
+        step(`${id}: run ${name}`);
+        await docker([...args, model.Image]);
+        started.push(name);
+        const [inspected] = JSON.parse((await docker(['inspect', name])).stdout);
+        const address = inspected.NetworkSettings.Networks[network].IPAddress;
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const answer = await get({ address, port: APP_PORT, path: '/healthz', timeoutMs: 1000 }).catch(() => ({}));
+          if (answer.status === 200) break;
+          if (Date.now() > deadline) throw new Error(`engine work alone: ${name} not healthy after 60 s`);
+          await sleep(50);
+        }
+        step(`${id}: ${name} healthy`);
+      }
+    }
+    await sleep(3000);
+    for (const name of started.splice(0)) {
+      step(`stop and remove ${name}`);
+      await docker(['stop', '-t', '30', name]);
+      await docker(['rm', name]);
+    }
+  } finally {
+    if (started.length) await run(DOCKER, ['rm', '-f', ...started]);
+  }
+  return steps;
 }
 
 // --- clean-up -----------------------------------------------------------------------------------------------------
@@ -983,6 +1046,27 @@ async function trialRounds(setup) {
       `round ${i + 1}`,
       targets,
       async () => {
+        if (flags.idle) {
+          const mb = Number(flags['touch-mb']);
+          const burn = Number(flags['burn-ms']);
+          label = mb
+            ? `a process filling ${mb} MiB of fresh memory, then nothing`
+            : burn
+              ? `a process keeping one CPU busy ${burn} ms, then nothing`
+              : 'nothing for 8 s (the control)';
+          const started = Date.now();
+          if (mb) await mustRun(process.execPath, ['-e', `Buffer.alloc(${mb} * 2 ** 20, 1)`]);
+          if (burn)
+            await mustRun(process.execPath, ['-e', `const end = Date.now() + ${burn}; while (Date.now() < end);`]);
+          progress = [{ at: started, line: `${label}: ${Date.now() - started} ms`, who: 'bench' }];
+          await sleep(8000 - (Date.now() - started));
+          return;
+        }
+        if (flags['engine-only']) {
+          label = 'the engine work of a release alone (4 containers started, then stopped; nothing switched)';
+          progress = await engineWorkAlone();
+          return;
+        }
         if (flags['router-only']) {
           label = 'one router config change (no production route)';
           const { createRouter } = await import(path.join(ROOT, 'dist', 'engines', 'docker', 'router.js'));
@@ -1039,6 +1123,22 @@ async function main() {
     true,
   );
   results.push({ ...slipwayRun, label: '`slipway promote staging production` (router, 2 replicas)' });
+  let floorSteps;
+  const floorRun = await scenario(
+    'engine work alone',
+    [
+      { name: 'students/web', url: `${setup.urls['students/web']}/api/students` },
+      { name: 'students/api', url: `${setup.urls['students/api']}/api/students` },
+    ],
+    async () => {
+      floorSteps = await engineWorkAlone();
+    },
+    true,
+  );
+  results.push({
+    ...floorRun,
+    label: 'the engine work of a release alone: 4 containers started beside production, then stopped (no switch)',
+  });
   let naiveSteps;
   const naiveRun = await scenario(
     'naive',
@@ -1059,6 +1159,7 @@ async function main() {
     .filter((p) => p.line.trim())
     .map((p) => `+${((p.at - slipwayRun.releaseStart) / 1000).toFixed(1)} s \`${p.line.trim()}\``);
   const secondBySecond = timeline(slipwayRun, promoted?.progress ?? []);
+  const floorBySecond = timeline(floorRun, floorSteps ?? []);
   const section = [
     `## ${SECTION}`,
     '',
@@ -1085,14 +1186,21 @@ async function main() {
       '`psql`), the back and the front published on 127.0.0.1 and hit directly, the front reaching the back by its ' +
       'network alias; the release is, for the back and then the front, `docker rm -f <name>` then `docker run` of ' +
       'the release 2 image with the same name, alias, variables and published port, then polling `/healthz` every ' +
-      '50 ms; it ends when the front answers.',
+      '50 ms; it ends when the front answers. ' +
+      '**the engine work of a release alone**: the same load through the router against production, while the ' +
+      'bench asks the engine for what any release of a new back and front with 2 replicas each needs, and nothing ' +
+      'else: 4 containers of production’s images, variables and network (CPU weight 2, no network alias: nothing ' +
+      'routes to them) run one by one, each until its `/healthz` answers on its own address, then 3 s later ' +
+      'stopped and removed one by one; no router change, no warm-up, no slipway process. It is the floor of any ' +
+      'release that goes through this engine on this host.',
     '',
     resultsTable(results),
     '',
     'Notes:',
     '',
     `- Load average (1 min) before each scenario (the bench waits up to ${QUIET_WAIT_MS / 1000} s for < ${QUIET_LOAD}): ` +
-      `slipway ${loadText(results[0])}; naive ${loadText(results[1])}.`,
+      results.map((r) => `${r.name} ${loadText(r)}`).join('; ') +
+      '.',
     ...results.flatMap((r) => scenarioNotes(r)),
     `- slipway: promote of ${promoted?.version ?? '?'} (from ${setup.oldVersion}); production runs exactly staging’s ` +
       `digests afterwards: ${promoted?.digestsEqual ? 'yes' : '**no**'}. Its steps, from the release start: ` +
@@ -1109,12 +1217,17 @@ async function main() {
       'the project, from `docker events`):',
     '',
     secondBySecond,
+    '',
+    'The engine work alone, second by second:',
+    '',
+    floorBySecond,
     ...(failures.length ? ['', '**Correctness failures:**', '', ...failures.map((f) => `- ${f}`)] : []),
   ].join('\n');
 
   process.stdout.write(`\n${resultsTable(results)}\n\n`);
   process.stdout.write(`${results.flatMap((r) => scenarioNotes(r)).join('\n')}\n`);
   process.stdout.write(`\nslipway's release second by second:\n\n${secondBySecond}\n`);
+  process.stdout.write(`\nthe engine work alone second by second:\n\n${floorBySecond}\n`);
   if (!flags['no-write']) {
     await writeSection(section);
     log(`wrote the "## ${SECTION}" section of ${path.relative(process.cwd(), RESULTS) || RESULTS}`);

@@ -54,6 +54,25 @@ function who(env: NodeJS.ProcessEnv): string {
   return env.GITLAB_USER_LOGIN ?? env.GITHUB_ACTOR ?? env.USER ?? os.userInfo().username;
 }
 
+/** A release record as of `now`: its id (the time), who and when, then what the release is. */
+function newRecord(
+  context: ReleaseContext,
+  now: Date,
+  fields: Omit<ReleaseRecord, 'project' | 'id' | 'who' | 'at'>,
+): ReleaseRecord {
+  return {
+    project: context.config.project,
+    id: `${now.getTime()}`,
+    who: who(context.env),
+    at: now.toISOString(),
+    ...fields,
+  };
+}
+
+function clock(context: ReleaseContext): Date {
+  return (context.now ?? (() => new Date()))();
+}
+
 /** The append-only audit log: one JSON line per deploy, promote and rollback, whatever its result. */
 async function audit(context: ReleaseContext, record: ReleaseRecord): Promise<void> {
   const dir = path.join(path.dirname(context.lockDir ?? defaultLockDir(context.env)), 'audit');
@@ -70,18 +89,14 @@ async function auditFailure(
   attempt: Pick<ReleaseRecord, 'env' | 'kind' | 'from' | 'commit' | 'images'>,
   error: unknown,
 ): Promise<never> {
-  const now = new Date();
-  await audit(context, {
-    project: context.config.project,
-    id: `${now.getTime()}`,
+  const record = newRecord(context, clock(context), {
     version: attempt.commit ? `sha-${attempt.commit.slice(0, 12)}` : 'unknown',
     inputDigests: {},
-    who: who(context.env),
-    at: now.toISOString(),
     result: 'failed',
     reason: isSlipwayError(error) ? error.message : String(error),
     ...attempt,
-  }).catch(() => undefined);
+  });
+  await audit(context, record).catch(() => undefined);
   throw error;
 }
 
@@ -138,7 +153,7 @@ async function rollout(
   from: string | null,
 ): Promise<{ plan: EnvPlan; record: ReleaseRecord }> {
   const settings = releaseEnvironment(context.config, name);
-  const now = (context.now ?? (() => new Date()))();
+  const now = clock(context);
   const engines = await context.engines(name);
   // every cluster answers before any changes: a cluster that cannot be reached fails the release up front
   const [existing] = (await Promise.all(engines.map((e) => e.listEnvironments(context.config.project)))).map((list) =>
@@ -155,21 +170,17 @@ async function rollout(
     release: settings,
     engine: engines[0]!.engine,
   });
-  const record: ReleaseRecord = {
-    project: context.config.project,
+  const record = newRecord(context, now, {
     env: name,
-    id: `${now.getTime()}`,
     kind,
     version: plan.components[0]?.version ?? 'unknown',
     commit: manifest.commit,
     images: Object.fromEntries(plan.components.map((c) => [c.id, c.image])),
     inputDigests: Object.fromEntries(plan.components.map((c) => [c.id, c.inputDigest])),
-    who: who(context.env),
-    at: now.toISOString(),
     result: 'succeeded',
     reason: '',
     from,
-  };
+  });
   const outcomes: ClusterOutcome[] = [];
   const several = engines.length > 1;
   try {

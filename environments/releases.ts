@@ -251,14 +251,13 @@ async function tagReleased(context: ReleaseContext, name: string, images: Record
   const clientFor = registryClients(context);
   const failures: string[] = [];
   for (const [id, image] of Object.entries(images)) {
-    if (!image.includes('@sha256:')) continue;
-    const [repository, digest] = image.split('@') as [string, string];
-    const { host, name: repositoryName } = splitRepository(repository);
+    const ref = pinned(image);
+    if (!ref) continue;
     try {
-      const client = clientFor(host);
-      const manifest = await client.getManifest(repositoryName, digest);
-      if (!manifest) throw new Error(`${digest.slice(0, 19)} is not in ${repository}`);
-      await client.putManifest(repositoryName, name, manifest);
+      const client = clientFor(ref.host);
+      const manifest = await client.getManifest(ref.name, ref.digest);
+      if (!manifest) throw new Error(`${ref.digest.slice(0, 19)} is not in ${ref.repository}`);
+      await client.putManifest(ref.name, name, manifest);
     } catch (error) {
       failures.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -409,6 +408,13 @@ export async function deploy(context: ReleaseContext, name: string, options: { f
   });
 }
 
+/** An image pinned by digest (`host/name@sha256:…`), split into its registry, repository and digest. */
+function pinned(image: string): { repository: string; host: string; name: string; digest: string } | undefined {
+  if (!image.includes('@sha256:')) return undefined;
+  const [repository, digest] = image.split('@') as [string, string];
+  return { repository, digest, ...splitRepository(repository) };
+}
+
 /** A client per registry host: the top-level registry's is the context's, an environment's own gets its own. */
 function registryClients(context: ReleaseContext): (host: string) => RegistryClient {
   const clients = new Map([[context.config.registry.host, context.registry]]);
@@ -457,11 +463,11 @@ async function readImages(
   const clientFor = registryClients(context);
   const copies: ImageCopy[] = [];
   for (const [id, image] of Object.entries(images)) {
-    if (!image.includes('@sha256:')) continue;
-    const [repository, digest] = image.split('@') as [string, string];
-    const { host, name } = splitRepository(repository);
-    const target = splitRepository(repositoryFor(context.config, settings, id) ?? repository);
-    const manifest = await clientFor(host).getManifest(name, digest);
+    const ref = pinned(image);
+    if (!ref) continue;
+    const { host, name } = ref;
+    const target = splitRepository(repositoryFor(context.config, settings, id) ?? ref.repository);
+    const manifest = await clientFor(host).getManifest(name, ref.digest);
     if (!manifest) throw new SlipwayError('REGISTRY_ERROR', `${image} is not in the registry`, { fix });
     copies.push({
       id,

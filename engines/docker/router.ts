@@ -613,7 +613,7 @@ export function createRouter(options: RouterOptions = {}): Router {
       // the engine itself going away (a restart) takes the router with it: say so, not "the router is broken"
       await engine('GET', '/_ping');
       // an engine shutting down still answers while it stops containers, the router first among them
-      const state = await inspect().catch(() => undefined);
+      const state = await inspect();
       if (!state || !state.State.Running) {
         const what = state
           ? `is ${state.State.Status} (exit code ${state.State.ExitCode}${state.State.FinishedAt ? ` at ${state.State.FinishedAt}` : ''})`
